@@ -1,0 +1,20 @@
+"""The REST API, version 1: every part registers its routes here."""
+
+from django.urls import URLPattern, URLResolver, include, path
+from rest_framework.routers import DefaultRouter
+
+from egov.core.api import routes as core_routes
+from egov.documents.api import routes as documents_routes
+from egov.identity.api import routes as identity_routes
+
+router = DefaultRouter()
+core_routes.register(router)
+identity_routes.register(router)
+documents_routes.register(router)
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    *core_routes.urlpatterns,
+    *identity_routes.urlpatterns,
+    *documents_routes.urlpatterns,
+    path("", include(router.urls)),
+]

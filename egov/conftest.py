@@ -1,0 +1,52 @@
+"""Fixtures shared by every part's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from egov.core.models import Organisation, User
+from egov.core.tests import factories
+
+
+@pytest.fixture
+def ministry(db: None) -> Organisation:
+    return factories.ministry()
+
+
+@pytest.fixture
+def office(ministry: Organisation) -> Organisation:
+    """Văn phòng Bộ, a unit of the ministry."""
+    return factories.unit(ministry, "000.00.01.G12", "Văn phòng Bộ", "VP")
+
+
+@pytest.fixture
+def clerk(office: Organisation) -> User:
+    return factories.official(office, "clerk", username="vanthu", full_name="Lê Thị Văn Thư")
+
+
+@pytest.fixture
+def leader(ministry: Organisation) -> User:
+    return factories.official(ministry, "agency_leader", username="lanhdao",
+                              full_name="Phạm Minh Lãnh")
+
+
+@pytest.fixture
+def specialist(office: Organisation) -> User:
+    return factories.official(office, "specialist", username="chuyenvien",
+                              full_name="Hoàng Văn Chuyên")
+
+
+@pytest.fixture
+def admin_user(db: None) -> User:
+    return User.objects.create_superuser("quantri", "quantri@example.gov.vn",
+                                         factories.PASSWORD, full_name="Quản Trị Viên")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_calendar_cache() -> None:
+    """Each test starts with the calendar's per-process cache empty, so that a change
+    made by an earlier test (whose on-commit never ran) cannot leak into it, and pinned
+    query counts include the one calendar query a request may make."""
+    from egov.core import calendar
+
+    calendar.clear_cache()
