@@ -1,0 +1,99 @@
+"""What a person may see, as querysets: the same rule for pages, API, search and exports.
+
+- People see what belongs to their unit or was assigned to them (or their unit);
+- leaders and unit heads see their unit's subtree (what its units keep, and what was
+  assigned to its units or people);
+- records clerks see their agency's registers;
+- secret documents (any độ mật) only those granted by name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from egov.core import calendar
+from egov.core.models import Post, User
+from egov.core.queries import led_organisations
+
+from .models import Assignment, Direction, Document, Grant, Status, WorkFile
+from .rules import ProcessingStatus
+
+NEAR_DAYS = 2
+
+
+def visible_documents(user: User) -> QuerySet[Document]:
+    if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
+        return Document.objects.none()
+    posts = Post.objects.filter(user=user, is_active=True)
+    my_units = posts.values("organisation_id")
+    clerk_agencies = posts.filter(position="clerk").values("organisation__agency_id")
+    led = led_organisations(user).values("id")
+    # Leaders also see what was assigned inside the subtree they lead: to a unit of it,
+    # or to a person who works in it.
+    led_people = Post.objects.filter(is_active=True, organisation_id__in=led).values("user_id")
+    # Clerks keep the agency's registers: every incoming document, and outgoing ones from
+    # approval on (they number and issue them), not other units' unfinished drafts.
+    registers = Q(agency_id__in=clerk_agencies) & (
+        Q(direction=Direction.INCOMING) | Q(status__in=[Status.APPROVED, Status.ISSUED]))
+    # Each way of seeing a document is one branch of a UNION, so that each uses its own
+    # index. Written as one OR (with an EXISTS over assignments) the database tested every
+    # document of every agency: 0.3–3 s per query of the inbox at 200,000 documents on
+    # SQLite and PostgreSQL alike, against tens of milliseconds this way
+    # (bench/bench_documents.py).
+    docs = Document.objects.order_by()
+    assignments = Assignment.objects.order_by()
+    ways = docs.filter(unit_id__in=my_units).values("pk").union(
+        docs.filter(unit_id__in=led).values("pk"),
+        docs.filter(registers).values("pk"),
+        docs.filter(created_by=user).values("pk"),
+        assignments.filter(user=user).values("document_id"),
+        assignments.filter(unit_id__in=my_units).values("document_id"),
+        assignments.filter(unit_id__in=led).values("document_id"),
+        assignments.filter(user_id__in=led_people).values("document_id"),
+    )
+    granted = Grant.objects.filter(document=OuterRef("pk"), user=user)
+    return Document.objects.filter(pk__in=ways).filter(Q(confidentiality="") | Exists(granted))
+
+
+def with_processing_status(qs: QuerySet[Document], today: dt.date | None = None
+                           ) -> QuerySet[Document]:
+    """Annotate ``processing`` (rules.ProcessingStatus) in the query itself: the dates
+    that separate "near deadline" and "overdue" come from the calendar once."""
+    today = today or timezone.localdate()
+    near = calendar.add_working_days(today, NEAR_DAYS)
+    return qs.annotate(processing=Case(
+        When(status=Status.DONE, done_at__isnull=False, deadline__isnull=False,
+             done_at__date__gt=F("deadline"), then=Value(ProcessingStatus.DONE_LATE)),
+        When(status=Status.DONE, then=Value(ProcessingStatus.DONE_ON_TIME)),
+        When(deadline__lt=today, then=Value(ProcessingStatus.OVERDUE)),
+        When(deadline__lte=near, then=Value(ProcessingStatus.NEAR_DEADLINE)),
+        When(status__in=[Status.REGISTERED, Status.WAITING_ASSIGNMENT],
+             then=Value(ProcessingStatus.NEW)),
+        default=Value(ProcessingStatus.IN_PROGRESS),
+        output_field=CharField(),
+    ))
+
+
+def incoming(qs: QuerySet[Document]) -> QuerySet[Document]:
+    return qs.filter(direction=Direction.INCOMING)
+
+
+def outgoing(qs: QuerySet[Document]) -> QuerySet[Document]:
+    return qs.filter(direction=Direction.OUTGOING)
+
+
+def visible_work_files(user: User) -> QuerySet[WorkFile]:
+    """The work files a person may see: those they are responsible for, their units'
+    and the subtree they lead; records clerks also the closed files of their agency
+    (closed files are listed for archiving)."""
+    if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
+        return WorkFile.objects.none()
+    posts = Post.objects.filter(user=user, is_active=True)
+    clerk_agencies = posts.filter(position="clerk").values("organisation__agency_id")
+    return WorkFile.objects.filter(
+        Q(responsible=user) | Q(unit_id__in=posts.values("organisation_id"))
+        | Q(unit_id__in=led_organisations(user).values("id"))
+        | Q(status=WorkFile.Status.CLOSED, agency_id__in=clerk_agencies))
