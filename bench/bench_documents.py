@@ -39,14 +39,14 @@ left behind:
 * counters (``core.Counter``) are left at the last number handed out, registers exist.
 
 Not written: audit entries (the audit benchmark measures those), opinions, work files,
-answers between documents, secret outgoing documents (issuing one fails today when an
-ordinary document of the same type already took its number that year: the two series
-share the unique symbol constraint), recipients outside the system (no action marks an
+answers between documents, secret outgoing documents (their own numbering series; they
+add nothing the inbox or search would notice), recipients outside the system (no action marks an
 organisation external), so every issued document is delivered to one to three agencies of
 the system. Timestamps are real (``created_at`` in the order documents
 arrive, so ids grow with time). The simulated clock is 07:00 today; the data covers 1
 January of last year to yesterday. On SQLite the FTS5 triggers index the rows as they
-are inserted; on PostgreSQL the GIN index of migration 0002 exists during the load. Both
+are inserted; on PostgreSQL the generated ``search_vector`` column and its GIN index
+(migration 0004) are filled during the load. Both
 databases are ANALYZEd after the load. A generated database is cached (SQLite under
 ``$EGOV_VAR_DIR/bench/``, PostgreSQL ``egov_bench_docs``) and reused while its
 parameters, the migrations and the corpus generator are unchanged (``--regenerate``

@@ -121,7 +121,9 @@ class Document(models.Model):
             models.UniqueConstraint(fields=["register", "year", "number"],
                                     condition=Q(number__isnull=False),
                                     name="document_register_number"),
-            models.UniqueConstraint(fields=["agency", "year", "symbol"],
+            # Per register, not per agency: secret documents have their own series
+            # (NĐ 30/2020 Art. 15), so "01/QĐ-BTC" is issued once in each.
+            models.UniqueConstraint(fields=["register", "year", "symbol"],
                                     condition=Q(direction="outgoing", status="issued"),
                                     name="document_issued_symbol"),
         ]

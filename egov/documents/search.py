@@ -7,15 +7,15 @@ word of the document ("quyet dinh dat" finds "Quyết định … đất đai").
 engine's own measure (bm25 on SQLite, ts_rank on PostgreSQL). The permission queryset is
 applied in the same query.
 
-The index: an FTS5 external-content table kept by triggers on SQLite, a GIN expression
-index on ``to_tsvector('simple', search_text)`` on PostgreSQL (migration 0002).
+The index: an FTS5 external-content table with prefix indexes, kept by triggers, on SQLite;
+a stored generated tsvector column ``search_vector`` with a GIN index on PostgreSQL
+(migrations 0002 and 0004).
 """
 
 from __future__ import annotations
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 
 from . import textfold
 from .models import Document
@@ -41,15 +41,18 @@ def apply(qs: QuerySet[Document], query: str) -> QuerySet[Document]:
     words = search_words(query)
     if not words:
         return qs
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{w}:*" for w in words)
-        vector = SearchVector("search_text", config="simple")
-        search = SearchQuery(tsquery, config="simple", search_type="raw")
-        return (qs.annotate(search_vector=vector).filter(search_vector=search)
-                .annotate(rank=SearchRank(F("search_vector"), search))
-                .order_by("-rank", "-id"))
-    match = " AND ".join(f'"{w}"*' for w in words)
     table = connection.ops.quote_name(Document._meta.db_table)
+    if connection.vendor == "postgresql":
+        # search_vector is a stored generated column (migration 0004), not a model field:
+        # PostgreSQL keeps it, so extra() names it. The words travel as a parameter.
+        tsquery = " & ".join(f"{w}:*" for w in words)
+        return qs.extra(  # noqa: S610
+            where=[f"{table}.search_vector @@ to_tsquery('simple', %s)"],
+            params=[tsquery],
+            select={"rank": f"ts_rank({table}.search_vector, to_tsquery('simple', %s))"},
+            select_params=[tsquery],
+        ).order_by("-rank", "-id")
+    match = " AND ".join(f'"{w}"*' for w in words)
     # bm25() needs the FTS table in the FROM clause of the query that holds the MATCH, so
     # the index is joined and the full-text query runs once. (A correlated subquery per
     # row ran the whole MATCH, prefix expansion included, again for every candidate: 30 s

@@ -97,6 +97,26 @@ def test_typed_document_symbol_and_separate_series(btc: Agency) -> None:
     assert issue("report").symbol == "03/BC-BTC"
 
 
+def test_secret_series_numbers_apart_from_ordinary_documents(btc: Agency) -> None:
+    """A secret decision takes number 1 of its own series even after an ordinary 01/QĐ."""
+    def issue(confidentiality: str) -> Document:
+        d = actions.do_create_draft(acting_user=btc.specialist, doc_type="decision",
+                                    subject="Quyết định giao nhiệm vụ",
+                                    confidentiality=confidentiality,
+                                    recipients=[btc.office], uploads=[("qd.pdf", PDF)])
+        actions.do_submit_for_review(d, acting_user=btc.specialist)
+        actions.do_review(d, acting_user=btc.head, approve=True)
+        actions.do_approve(d, acting_user=btc.leader)
+        return actions.do_issue(d, acting_user=btc.clerk)
+
+    ordinary = issue("")
+    secret = issue("confidential")
+    assert (ordinary.number, secret.number) == (1, 1)
+    assert ordinary.symbol == secret.symbol == "01/QĐ-BTC"
+    assert ordinary.register_id != secret.register_id
+    assert issue("confidential").symbol == "02/QĐ-BTC"
+
+
 def test_bad_input_changes_nothing(btc: Agency) -> None:
     before = (Document.objects.count(), AuditEntry.objects.count())
     with pytest.raises(ValidationError) as err:

@@ -253,10 +253,11 @@ def test_inbox_is_paged_by_fifty(btc: Agency) -> None:
 
 
 # The inbox costs: session, user, posts (tabs), led units (permission rule), the calendar
-# changes (one query, cold cache), the counts of every tab (one query), the page's count and
-# rows, the main menu's has_perm (three: the account's positions, Django's user and group
-# permissions, cached on the user for the request), and the session save (UPDATE inside a
-# savepoint in tests).
+# changes (one query, cold cache), the counts of every tab (one query, which also gives the
+# page's count), the user's unit ids (for "mine", read once), the page's rows, the main
+# menu's has_perm (three: the account's positions, Django's user and group permissions,
+# cached on the user for the request), and the session save (UPDATE inside a savepoint in
+# tests).
 @pytest.mark.parametrize("documents", [3, 30])
 @pytest.mark.parametrize(("who", "tab", "queries"), [
     ("clerk", "all", 14), ("leader", "waiting", 14), ("specialist", "mine", 14),
