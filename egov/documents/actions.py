@@ -94,6 +94,33 @@ def _store(document: Document, checked: Sequence[files.CheckedFile], *, kind: st
     return rows
 
 
+def add_generated_file(document: Document, *, name: str, content: bytes, kind: str,
+                       by: User | None, text: str | None = None) -> DocumentFile:
+    """Store a file the platform made (a signed PDF, a detached signature) as the next
+    version of the document's main file, or as an attachment. Call inside the action's
+    transaction; the bytes are checked like an upload (type by name and content)."""
+    checked = files.check_upload((name, content))
+    version = 1
+    if kind == DocumentFile.Kind.MAIN:
+        version = 1 + max(document.files.filter(kind=kind).values_list("version", flat=True),
+                          default=0)
+    with files.stored_files() as written:
+        row = _store(document, [checked], kind=kind, version=version, by=by,
+                     written=written)[0]
+    if text is not None:
+        row.text = text
+        row.save(update_fields=["text"])
+    return row
+
+
+def current_files(document: Document) -> list[DocumentFile]:
+    """The files that make the document now: the latest version of the main file (all
+    files of that version) and every attachment."""
+    rows = list(document.files.all())
+    latest = max((f.version for f in rows if f.kind == DocumentFile.Kind.MAIN), default=0)
+    return [f for f in rows if f.kind != DocumentFile.Kind.MAIN or f.version == latest]
+
+
 def _after_files(rows: list[DocumentFile]) -> None:
     if rows:
         from .tasks import extract_file_text
@@ -645,6 +672,11 @@ def do_review(document: Document, *, acting_user: User, approve: bool,
     return _transition(document, acting_user, status, "documents.review", comment)
 
 
+issue_hooks: list[Any] = []
+"""Called as ``hook(document, acting_user)`` inside the issue's transaction, once the number,
+symbol and issue date are set and before internal delivery; the digital-signature part
+applies the agency's seal here. A hook that raises ValidationError stops the issue."""
+
 approval_hooks: list[Any] = []
 """Called as ``hook(document, acting_user)`` inside the approval's transaction; the
 digital-signature part registers the leader's signature here. A hook that raises
@@ -724,6 +756,8 @@ def do_issue(document: Document, *, acting_user: User) -> Document:
         _set_status(locked, Status.ISSUED, by=acting_user)
         refresh_search_text(locked)
         locked.save()
+        for hook in issue_hooks:
+            hook(locked, acting_user)
         delivered = _deliver_internal(locked)
         for answered in locked.answers.exclude(status=Status.DONE):
             _close_by_reply(answered, locked, acting_user, now)
@@ -736,7 +770,7 @@ def do_issue(document: Document, *, acting_user: User) -> Document:
 def _deliver_internal(document: Document) -> list[int]:
     """Internal recipients get the document in their incoming register at once."""
     delivered = []
-    main_files = list(document.files.all())
+    main_files = current_files(document)
     for recipient in document.recipients.filter(is_internal=True).select_related(
             "organisation"):
         org = recipient.organisation
@@ -762,7 +796,9 @@ def _deliver_internal(document: Document) -> list[int]:
             DocumentFile.objects.create(
                 document=copy, kind=f.kind, version=f.version, file=f.file.name, name=f.name,
                 content_type=f.content_type, size=f.size, sha256=f.sha256, text=f.text,
-                uploaded_by=None)
+                uploaded_by=None, signature_status=f.signature_status,
+                signature_report=f.signature_report,
+                signature_checked_at=f.signature_checked_at)
         recipient.dispatch = Recipient.Dispatch.DELIVERED
         recipient.delivered = copy
         recipient.save(update_fields=["dispatch", "delivered", "updated_at"])

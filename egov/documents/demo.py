@@ -11,12 +11,26 @@ from egov.core.models import Organisation, User
 
 from . import actions
 
-SAMPLE_PDF = (
-    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-    b"2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n"
-    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\n"
-    b"trailer<</Root 1 0 R>>\n%%EOF\n"
-)
+
+def sample_pdf(title: str, *paragraphs: str) -> bytes:
+    """A real one-page A4 PDF (WeasyPrint) with Vietnamese text: readable, searchable and
+    signable, as the files of a real deployment are."""
+    from django.utils.html import escape
+    from weasyprint import HTML
+
+    body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs)
+    html = (
+        "<html lang='vi'><head><meta charset='utf-8'><style>"
+        "@page { size: A4; margin: 2cm 2cm 4.5cm 3cm; }"
+        "body { font-family: 'Noto Serif', 'Noto Sans', serif; font-size: 13pt; }"
+        "h1 { font-size: 14pt; text-align: center; text-transform: uppercase; }"
+        ".nation { text-align: center; font-weight: bold; }"
+        "</style></head><body>"
+        "<p class='nation'>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM<br>"
+        "Độc lập - Tự do - Hạnh phúc</p>"
+        f"<h1>{escape(title)}</h1>{body}</body></html>")
+    return bytes(HTML(string=html).write_pdf())
+
 
 INCOMING = [
     ("official_letter", "2150/UBND-KT", "UBND tỉnh Quảng Ninh",
@@ -46,7 +60,7 @@ def load(codes: dict[str, Organisation]) -> None:
             acting_user=clerk, doc_type=doc_type, symbol=symbol, issuer_name=issuer,
             subject=subject, signer_name=signer, signer_title=title, urgency=urgency,
             issue_date=today - dt.timedelta(days=age), pages=2,
-            uploads=[(f"{symbol.replace('/', '-')}.pdf", SAMPLE_PDF)]))
+            uploads=[(f"{symbol.replace('/', '-')}.pdf", sample_pdf(subject, subject))]))
     # The first waits for the leader; the second is assigned to the budget department.
     actions.do_submit_for_assignment(docs[0], acting_user=clerk)
     actions.do_submit_for_assignment(docs[1], acting_user=clerk)
@@ -57,5 +71,10 @@ def load(codes: dict[str, Organisation]) -> None:
         acting_user=specialist, doc_type="official_letter",
         subject="Về việc giải ngân vốn đầu tư công năm 2026 của tỉnh Nghệ An",
         recipients=[codes["000.00.00.H41"]], answers=[docs[1]],
-        uploads=[("du-thao-tra-loi.pdf", SAMPLE_PDF)])
+        uploads=[("du-thao-tra-loi.pdf", sample_pdf(
+            "Về việc giải ngân vốn đầu tư công năm 2026 của tỉnh Nghệ An",
+            "Kính gửi: Ủy ban nhân dân tỉnh Nghệ An.",
+            "Bộ Tài chính nhận được Báo cáo số 118/BC-UBND về tình hình thực hiện giải ngân "
+            "vốn đầu tư công 10 tháng năm 2026. Về vấn đề này, Bộ Tài chính có ý kiến như "
+            "sau: đề nghị tỉnh đẩy nhanh tiến độ giải ngân các dự án trọng điểm."))])
     actions.do_submit_for_review(draft, acting_user=specialist)

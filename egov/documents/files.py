@@ -42,6 +42,8 @@ ALLOWED: dict[str, tuple[str, tuple[bytes, ...]]] = {
     ".tif": ("image/tiff", (b"II*\x00", b"MM\x00*")),
     ".tiff": ("image/tiff", (b"II*\x00", b"MM\x00*")),
     ".txt": ("text/plain", (b"",)),
+    # Detached CMS signatures (egov.signing), DER or PEM.
+    ".p7s": ("application/pkcs7-signature", (b"\x30", b"-----BEGIN")),
 }
 
 

@@ -166,6 +166,12 @@ class DocumentFile(models.Model):
         MAIN = "main", _("Main file")
         ATTACHMENT = "attachment", _("Attachment")
 
+    class SignatureStatus(models.TextChoices):
+        UNSIGNED = "unsigned", _("Not signed")
+        VALID = "valid", _("Signed, valid")
+        INVALID = "invalid", _("Signature not valid")
+        UNREADABLE = "unreadable", _("Cannot be read")
+
     document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="files")
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.MAIN)
     version = models.PositiveIntegerField(default=1)
@@ -178,6 +184,13 @@ class DocumentFile(models.Model):
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True,
                                     on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    # The verdict on the file's digital signatures, kept by egov.signing (verified on
+    # registration, on signing and on demand): "" not checked yet, then one of
+    # SignatureStatus; ``signature_report`` holds one entry per signature.
+    signature_status = models.CharField(_("signatures"), max_length=12, blank=True,
+                                        choices=SignatureStatus.choices, editable=False)
+    signature_report = models.JSONField(default=list, blank=True, editable=False)
+    signature_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["kind", "-version", "id"]

@@ -27,6 +27,13 @@ class Agency:
     specialist: User
 
 
+@pytest.fixture(autouse=True)
+def _signatures_optional(settings: pytest.FixtureRequest) -> None:
+    """These tests are about documents: their leaders hold no certificates, so approval and
+    issue go on unsigned (EGOV_REQUIRE_SIGNATURES=0). egov/signing/tests sign for real."""
+    settings.EGOV_REQUIRE_SIGNATURES = False  # type: ignore[attr-defined]
+
+
 def make_agency(code_letter: str, name: str, abbr: str, prefix: str) -> Agency:
     agency = factories.ministry(f"000.00.00.{code_letter}", name, abbr)
     office = factories.unit(agency, f"000.00.01.{code_letter}", f"Văn phòng {name}", "VP")
