@@ -8,6 +8,7 @@ it runs in.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from datetime import timedelta
@@ -52,6 +53,26 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _signing_key() -> str:
+    """The master key that seals private signing keys at rest (base64 of 32+ random bytes).
+
+    Production sets EGOV_SIGNING_KEY (and keeps it apart from the database backups).
+    Embedded mode keeps one per installation beside the database, like the secret key."""
+    key = os.environ.get("EGOV_SIGNING_KEY")
+    if key:
+        return key
+    path = VAR_DIR / "signing_master_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = base64.b64encode(secrets.token_bytes(32)).decode()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
+        return key
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -75,6 +96,7 @@ INSTALLED_APPS = [
     "egov.core",
     "egov.identity",
     "egov.documents",
+    "egov.signing",
     "egov.web",
 ]
 
@@ -224,6 +246,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "egov.core.models.Organisation.Kind",
+        "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
+        "SignatureFormatEnum": ["pdf", "cms", "xml"],
+    },
 }
 
 # Production behind HTTPS (README): secure cookies, HSTS, redirect to https.
@@ -257,3 +284,15 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
     "loggers": {"django_tasks": {"level": "WARNING"}, "django_tasks_db": {"level": "WARNING"}},
 }
+
+# Digital signatures (egov/signing/README.md). Leaders sign on approval and the agency seal
+# is applied on issue; EGOV_REQUIRE_SIGNATURES=0 lets a deployment without certificates yet
+# approve and issue unsigned. EGOV_SIGNING_TSA: an RFC 3161 URL, "local" for the platform's
+# own timestamping authority (demo), empty for none. EGOV_TRUST_ANCHORS: PEM files of roots
+# trusted besides the platform's own CA (the national root in production).
+EGOV_SIGNING_KEY = _signing_key()
+EGOV_REQUIRE_SIGNATURES = env_bool("EGOV_REQUIRE_SIGNATURES", True)
+EGOV_SIGNING_TSA = os.environ.get("EGOV_SIGNING_TSA", "local")
+EGOV_TRUST_ANCHORS = env_list("EGOV_TRUST_ANCHORS", [])
+EGOV_SIGNING_KEY_ALGORITHM = os.environ.get("EGOV_SIGNING_KEY_ALGORITHM", "rsa2048")
+EGOV_CERTIFICATE_WARNING_DAYS = int(os.environ.get("EGOV_CERTIFICATE_WARNING_DAYS", "30"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -179,3 +180,53 @@ def nss_db(tmp_path: Path) -> Callable[..., str]:
             assert result.returncode == 0, result.stderr
         return f"sql:{db}"
     return make
+
+
+# --- the Django half: agencies, an administrator, certificates from the platform CA ---------
+
+@pytest.fixture(autouse=True)
+def _english() -> Iterator[None]:
+    """Messages are asserted in English; one test checks the Vietnamese ones."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def btc(db: None) -> Any:
+    from egov.documents.tests.conftest import make_agency
+
+    return make_agency("G12", "Bộ Tài chính", "BTC", "btc")
+
+
+@pytest.fixture
+def bnv(db: None) -> Any:
+    from egov.documents.tests.conftest import make_agency
+
+    return make_agency("G09", "Bộ Nội vụ", "BNV", "bnv")
+
+
+@pytest.fixture
+def admin(db: None) -> Any:
+    from egov.core.models import User
+
+    return User.objects.create_superuser("quantri", "quantri@example.vn", "x" * 20,
+                                         first_name="Khải", last_name="Ngô Quang")
+
+
+@pytest.fixture
+def certified(btc: Any, admin: Any) -> Any:
+    """BTC's leader holds a personal certificate and BTC a seal, both from the platform CA."""
+    from egov.signing import actions
+
+    actions.do_issue_certificate(acting_user=admin, kind="personal", user=btc.leader)
+    actions.do_issue_certificate(acting_user=admin, kind="seal", organisation=btc.agency)
+    return btc
+
+
+@pytest.fixture
+def real_pdf() -> bytes:
+    from egov.documents.demo import sample_pdf
+
+    return sample_pdf("Quyết định giao nhiệm vụ", "Điều 1. Giao Vụ Pháp chế chủ trì.")
