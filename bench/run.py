@@ -46,7 +46,15 @@ def main(argv: list[str]) -> int:
         if process.returncode != 0 or not lines:
             failed.append(key)
             continue
-        summaries.append(json.loads(lines[-1]))
+        # The summary lines come last, one per configuration (documents prints one per
+        # database); the earlier JSON-looking lines are the benchmark's own output.
+        tail = []
+        for line in reversed(lines):
+            summary = json.loads(line)
+            if summary.get("bench") is None:
+                break
+            tail.append(summary)
+        summaries.extend(reversed(tail))
     print("=== results")
     for summary in summaries:
         print(json.dumps(summary))

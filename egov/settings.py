@@ -296,3 +296,8 @@ EGOV_SIGNING_TSA = os.environ.get("EGOV_SIGNING_TSA", "local")
 EGOV_TRUST_ANCHORS = env_list("EGOV_TRUST_ANCHORS", [])
 EGOV_SIGNING_KEY_ALGORITHM = os.environ.get("EGOV_SIGNING_KEY_ALGORITHM", "rsa2048")
 EGOV_CERTIFICATE_WARNING_DAYS = int(os.environ.get("EGOV_CERTIFICATE_WARNING_DAYS", "30"))
+# A hardware token or HSM (PKCS#11): the vendor's library, the token's label, its user PIN.
+# Certificates registered with a key label sign there; their keys never enter egov.
+EGOV_PKCS11_LIBRARY = os.environ.get("EGOV_PKCS11_LIBRARY", "")
+EGOV_PKCS11_TOKEN = os.environ.get("EGOV_PKCS11_TOKEN", "")
+EGOV_PKCS11_PIN = os.environ.get("EGOV_PKCS11_PIN", "")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from io import BytesIO
+from typing import Any
 
 from cryptography import x509
 from django.conf import settings
@@ -26,13 +27,14 @@ from egov.documents.models import Document, DocumentFile
 
 from . import store, verification
 from .crypto import ca as crypto_ca
-from .crypto import cms, pdf, xml
+from .crypto import cms, pdf, pkcs11, xml
 from .crypto.common import (
     CertificateInfo,
     CertificateNotUsableError,
     SigningError,
     cert_pem,
     certs_pem,
+    load_certificates,
 )
 from .crypto.trust import SignatureReport, check_signing_certificate
 from .models import Authority, Certificate
@@ -117,24 +119,51 @@ def do_issue_certificate(*, acting_user: User, kind: str, user: User | None = No
                      by=acting_user, authority=authority)
 
 
-def do_import_certificate(*, acting_user: User, kind: str, data: bytes, password: str,
-                          user: User | None = None,
-                          organisation: Organisation | None = None) -> Certificate:
-    """Import a PKCS#12 file (key, certificate and chain). The key is sealed under the
-    master key at once and is never shown again; nothing is kept when anything is wrong."""
+def _holder(kind: str, acting_user: User, user: User | None,
+            organisation: Organisation | None) -> tuple[User | None, Organisation]:
+    """Who will hold a certificate and its agency; officials may add their own only."""
     if kind == Certificate.Kind.PERSONAL:
         if user is None:
             raise ValidationError({"user": [_("Choose the official who will hold it.")]})
         if user != acting_user:
             _require_manager(acting_user)
-        agency = _agency_of_user(user)
-    elif kind == Certificate.Kind.SEAL:
+        return user, _agency_of_user(user)
+    if kind == Certificate.Kind.SEAL:
         _require_manager(acting_user)
         if organisation is None or not organisation.is_agency:
             raise ValidationError({"organisation": [_("Choose an agency.")]})
-        agency, user = organisation, None
-    else:
-        raise ValidationError({"kind": [_("Choose personal or agency seal.")]})
+        return None, organisation
+    raise ValidationError({"kind": [_("Choose personal or agency seal.")]})
+
+
+def _check_new(kind: str, cert: x509.Certificate, chain: tuple[x509.Certificate, ...],
+               agency: Organisation, field: str) -> None:
+    """A certificate joining the platform: the holder's agency, not known yet, can sign."""
+    info = CertificateInfo.of(cert)
+    code = info.agency_code
+    if code is not None and code != agency.code:
+        raise ValidationError({field: [_(
+            "This certificate belongs to the agency with code %(theirs)s, not to "
+            "%(agency)s (%(ours)s).") % {"theirs": code, "agency": agency.name,
+                                         "ours": agency.code}]})
+    if kind == Certificate.Kind.SEAL and code is None:
+        raise ValidationError({field: [_(
+            "An agency seal certificate must carry the agency's identifier code.")]})
+    if Certificate.objects.filter(sha256=info.sha256).exists():
+        raise ValidationError({field: [_("This certificate is already imported.")]})
+    try:
+        check_signing_certificate(cert, chain, store.trust_roots(), store.crls())
+    except CertificateNotUsableError as exc:
+        raise ValidationError({field: [_("This certificate cannot sign: %(reason)s.")
+                                       % {"reason": exc}]}) from None
+
+
+def do_import_certificate(*, acting_user: User, kind: str, data: bytes, password: str,
+                          user: User | None = None,
+                          organisation: Organisation | None = None) -> Certificate:
+    """Import a PKCS#12 file (key, certificate and chain). The key is sealed under the
+    master key at once and is never shown again; nothing is kept when anything is wrong."""
+    user, agency = _holder(kind, acting_user, user, organisation)
     try:
         key, cert, chain = crypto_ca.load_pkcs12(data, password)
     except crypto_ca.WrongPasswordError:
@@ -144,26 +173,45 @@ def do_import_certificate(*, acting_user: User, kind: str, data: bytes, password
     except crypto_ca.Pkcs12Error as exc:
         raise ValidationError({"file": [_("This is not a usable PKCS#12 (.p12, .pfx) file: "
                                           "%(reason)s.") % {"reason": exc}]}) from None
-    info = CertificateInfo.of(cert)
-    code = info.agency_code
-    if code is not None and code != agency.code:
-        raise ValidationError({"file": [_(
-            "This certificate belongs to the agency with code %(theirs)s, not to "
-            "%(agency)s (%(ours)s).") % {"theirs": code, "agency": agency.name,
-                                         "ours": agency.code}]})
-    if kind == Certificate.Kind.SEAL and code is None:
-        raise ValidationError({"file": [_(
-            "An agency seal certificate must carry the agency's identifier code.")]})
-    if Certificate.objects.filter(sha256=info.sha256).exists():
-        raise ValidationError({"file": [_("This certificate is already imported.")]})
-    try:
-        check_signing_certificate(cert, chain, store.trust_roots(), store.crls())
-    except CertificateNotUsableError as exc:
-        raise ValidationError({"file": [_("This certificate cannot sign: %(reason)s.")
-                                        % {"reason": exc}]}) from None
+    _check_new(kind, cert, chain, agency, "file")
     with transaction.atomic():
         return _save(kind=kind, source=Certificate.Source.IMPORTED, cert=cert, chain=chain,
                      key=key, user=user, organisation=agency, by=acting_user)
+
+
+def do_register_token_certificate(*, acting_user: User, kind: str, certificates_pem: bytes,
+                                  key_label: str, user: User | None = None,
+                                  organisation: Organisation | None = None) -> Certificate:
+    """Register a certificate whose private key stays on the PKCS#11 token (EGOV_PKCS11_*):
+    ``certificates_pem`` holds the certificate, then its chain. The token must hold a key
+    under ``key_label`` that matches the certificate (checked by signing with it)."""
+    user, agency = _holder(kind, acting_user, user, organisation)
+    if not key_label.strip():
+        raise ValidationError({"key_label": [_("Give the label of the key on the token.")]})
+    try:
+        cert, *others = load_certificates(certificates_pem)
+    except (ValueError, IndexError):
+        raise ValidationError({"certificate": [_(
+            "This is not a PEM certificate (with its chain).")]}) from None
+    chain = crypto_ca.order_chain(cert, others)
+    _check_new(kind, cert, chain, agency, "certificate")
+    try:
+        pkcs11.check_key_matches(store.token_config(), key_label.strip(), cert)
+    except pkcs11.TokenError as exc:
+        raise ValidationError({"key_label": [_("The token cannot sign for this certificate: "
+                                               "%(reason)s.") % {"reason": exc}]}) from None
+    info = CertificateInfo.of(cert)
+    with transaction.atomic():
+        row = Certificate.objects.create(
+            kind=kind, source=Certificate.Source.IMPORTED, user=user, organisation=agency,
+            subject_name=(info.common_name or info.subject)[:255],
+            issuer_name=(info.issuer_common_name or info.issuer)[:255], serial=info.serial,
+            sha256=info.sha256, not_before=info.not_before, not_after=info.not_after,
+            certificate_pem=cert_pem(cert).decode(), chain_pem=certs_pem(chain).decode(),
+            token_key_label=key_label.strip(), created_by=acting_user)
+        audit.record(acting_user=acting_user, action="signing.token_certificate", obj=row,
+                     after=_snap(row) | {"token_key_label": row.token_key_label})
+    return row
 
 
 def do_revoke_certificate(certificate: Certificate, *, acting_user: User,
@@ -270,7 +318,19 @@ def _sign_files(document: Document, cert: Certificate, by: User, *, seal: bool,
                 stamp: list[str], field_name: str) -> list[int]:
     """Sign the document's current files: PDFs with a visible PAdES signature (a new version
     of the file), others with a detached CMS signature stored beside them."""
-    key, certificate, chain = store.signing_material(cert)
+    try:
+        with store.signer_for(cert) as (key, certificate, chain):
+            return _sign_each(document, key, certificate, chain, by, seal=seal, stamp=stamp,
+                              field_name=field_name)
+    except pkcs11.TokenError as exc:
+        raise ValidationError({"certificate": [_(
+            "The hardware token of %(who)s cannot sign: %(reason)s.")
+            % {"who": cert.subject_name, "reason": exc}]}) from None
+
+
+def _sign_each(document: Document, key: Any, certificate: x509.Certificate,
+               chain: tuple[x509.Certificate, ...], by: User, *, seal: bool,
+               stamp: list[str], field_name: str) -> list[int]:
     stamper = store.timestamper()
     made: list[int] = []
     for row in _signable(document):
@@ -362,6 +422,11 @@ def seal_on_issue(document: Document, acting_user: User) -> None:
 def sign_package(xml_bytes: bytes, agency: Organisation) -> bytes:
     """An enveloped XML-DSig over an edXML package with the agency's seal key."""
     cert = seal_certificate(agency)
+    if cert.token_key_label:
+        # signxml signs with a key object in memory; a token's key would need a signer
+        # signxml cannot take. Seals for the hub are software keys for now.
+        raise SigningError("edXML packages are signed with a software seal key; this "
+                           "agency's seal key is on a hardware token")
     key, certificate, chain = store.signing_material(cert)
     return xml.sign_xml(xml_bytes, key, certificate, chain,
                         location=xml.edxml_signature_parent)

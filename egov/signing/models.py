@@ -77,7 +77,11 @@ class Certificate(models.Model):
     not_after = models.DateTimeField(_("valid until"))
     certificate_pem = models.TextField()
     chain_pem = models.TextField(blank=True)
-    key_blob = models.BinaryField(editable=False)
+    # The private key: sealed here (store.seal_key), or on the PKCS#11 token of
+    # EGOV_PKCS11_* under this label, in which case key_blob stays empty.
+    key_blob = models.BinaryField(editable=False, default=b"", blank=True)
+    token_key_label = models.CharField(_("key label on the hardware token"), max_length=100,
+                                       blank=True)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
     revocation_reason = models.CharField(_("reason for revocation"), max_length=200,
                                          blank=True)

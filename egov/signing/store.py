@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import cast
 
@@ -15,9 +17,10 @@ from cryptography.hazmat.primitives import hashes
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
+from pyhanko.sign.signers import Signer
 from pyhanko.sign.timestamps import TimeStamper
 
-from .crypto import keys
+from .crypto import keys, pkcs11
 from .crypto.ca import CertificateAuthority, IssuedCertificate, KeyAlgorithm, RevokedEntry
 from .crypto.common import PrivateKey, cert_pem, certs_pem, load_certificates
 from .crypto.pdf import http_timestamper, local_timestamper
@@ -140,5 +143,26 @@ def timestamper() -> TimeStamper | None:
 
 def signing_material(certificate: Certificate
                      ) -> tuple[PrivateKey, x509.Certificate, tuple[x509.Certificate, ...]]:
+    """The software key of a certificate, opened for the moment of signing."""
     return (open_key(certificate.key_blob, certificate.kind, certificate.sha256),
             certificate.certificate, certificate.chain)
+
+
+def token_config() -> pkcs11.TokenConfig:
+    if not (settings.EGOV_PKCS11_LIBRARY and settings.EGOV_PKCS11_TOKEN):
+        raise pkcs11.TokenError("no PKCS#11 token is configured (EGOV_PKCS11_LIBRARY, "
+                                "EGOV_PKCS11_TOKEN, EGOV_PKCS11_PIN)")
+    return pkcs11.TokenConfig(settings.EGOV_PKCS11_LIBRARY, settings.EGOV_PKCS11_TOKEN,
+                              settings.EGOV_PKCS11_PIN)
+
+
+@contextmanager
+def signer_for(certificate: Certificate) -> Iterator[
+        tuple[PrivateKey | Signer, x509.Certificate, tuple[x509.Certificate, ...]]]:
+    """What signs for a certificate: its sealed key, or its key on the hardware token."""
+    if certificate.token_key_label:
+        with pkcs11.token_signer(token_config(), certificate.token_key_label,
+                                 certificate.certificate, certificate.chain) as signer:
+            yield signer, certificate.certificate, certificate.chain
+    else:
+        yield signing_material(certificate)

@@ -14,7 +14,7 @@ from datetime import datetime
 from asn1crypto import cms as asn1_cms
 from asn1crypto import pem
 from cryptography import x509
-from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
+from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes, Signer
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.validation import async_validate_detached_cms
 from pyhanko.sign.validation.errors import SignatureValidationError
@@ -38,7 +38,7 @@ class CmsUnreadableError(SigningError):
 
 def sign_detached(
     data: bytes,
-    key: PrivateKey,
+    key: PrivateKey | Signer,
     cert: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,

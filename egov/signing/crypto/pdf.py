@@ -268,9 +268,12 @@ class _KeySigner(signers.SimpleSigner):
         return super().sign_raw(data, digest_algorithm)
 
 
-def make_signer(key: PrivateKey, cert: x509.Certificate,
+def make_signer(key: PrivateKey | signers.Signer, cert: x509.Certificate,
                 chain: Sequence[x509.Certificate] = ()) -> signers.Signer:
-    """A pyHanko signer over a key held in memory (for PDF and CMS signatures)."""
+    """A pyHanko signer over a key held in memory (for PDF and CMS signatures). A pyHanko
+    signer given instead of a key (a PKCS#11 token's, see pkcs11.py) is used as it is."""
+    if isinstance(key, signers.Signer):
+        return key
     return _KeySigner(ensure_private_key(key), cert, chain)
 
 
@@ -305,7 +308,7 @@ def _existing_field(writer: IncrementalPdfFileWriter, name: str) -> bool | None:
 
 def sign_pdf(
     pdf_bytes: bytes,
-    key: PrivateKey,
+    key: PrivateKey | signers.Signer,
     cert: x509.Certificate,
     chain: Sequence[x509.Certificate] = (),
     *,
@@ -328,7 +331,8 @@ def sign_pdf(
     the signature is invisible. With `check_validity` (the default) an expired or not yet
     valid certificate refuses to sign (CertificateNotUsableError).
     """
-    key = ensure_private_key(key)
+    if not isinstance(key, signers.Signer):
+        key = ensure_private_key(key)
     if check_validity:
         check_validity_period(cert)
     try:
