@@ -12,4 +12,5 @@ urlpatterns = [
     path("verify/", views.verify, name="verify"),
     path("documents/<int:pk>/files/<int:file_pk>/", views.verify_file, name="verify_file"),
     path("rates/", views.rates, name="rates"),
+    path("crl/<int:pk>.crl", views.crl, name="crl"),
 ]

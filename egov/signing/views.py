@@ -25,9 +25,9 @@ from egov.documents import queries
 from egov.documents.models import DocumentFile
 from egov.documents.views_inbox import current_user, official_required
 
-from . import actions, stats, verification
+from . import actions, stats, store, verification
 from .forms import HolderForm, ImportForm, RevokeForm, VerifyForm
-from .models import STATUS_LABELS, Certificate
+from .models import STATUS_LABELS, Authority, Certificate
 
 VERDICT_LABELS = {
     "valid": gettext_lazy("Valid"),
@@ -194,6 +194,18 @@ def verify_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponse:
         "form": None, "outcome": outcome, "name": row.name, "document": row.document,
         "status_label": FILE_STATUS_LABELS.get(outcome.status),
     })
+
+
+def crl(request: HttpRequest, pk: int) -> HttpResponse:
+    """The certificate revocation list of a CA the platform runs, public as CRLs are
+    (RFC 5280): DER, freshly signed, listing every certificate revoked here."""
+    authority = get_object_or_404(Authority, pk=pk, key_blob__isnull=False,
+                                  is_timestamping=False)
+    response = HttpResponse(store.authority_ca(authority).crl(),
+                            content_type="application/pkix-crl")
+    response["Content-Disposition"] = f'inline; filename="egov-ca-{authority.pk}.crl"'
+    response["Cache-Control"] = "max-age=300"
+    return response
 
 
 def _year(request: HttpRequest) -> int:

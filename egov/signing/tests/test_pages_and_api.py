@@ -183,3 +183,17 @@ def test_exchange_packages_signed_by_the_seal_verify_here_and_with_xmlsec1(
     assert subject is not None
     subject.text = "Nội dung đã bị sửa"
     assert not actions.verify_package(etree.tostring(tree), certified.agency).ok
+
+
+def test_the_platform_ca_publishes_its_crl(certified: Any, admin: Any, client: Any) -> None:
+    from cryptography import x509
+
+    authority = store.platform_authority()
+    cert = Certificate.objects.get(kind="personal")
+    actions.do_revoke_certificate(cert, acting_user=admin, reason="Mất thiết bị")
+    response = client.get(reverse("signing:crl", args=[authority.pk]))  # no sign-in needed
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pkix-crl"
+    crl = x509.load_der_x509_crl(response.content)
+    assert crl.is_signature_valid(authority.certificate.public_key())  # type: ignore[arg-type]
+    assert crl.get_revoked_certificate_by_serial_number(int(cert.serial, 16)) is not None
