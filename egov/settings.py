@@ -9,8 +9,11 @@ it runs in.
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,44 +38,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-def _secret_key() -> str:
-    key = os.environ.get("SECRET_KEY")
-    if key:
-        return key
-    # Embedded mode: one random key per installation, kept beside the database.
-    path = VAR_DIR / "secret_key"
+def _key_file(name: str, make: Callable[[], str]) -> str:
+    """A random key kept beside the database (embedded mode), made on first use.
+
+    Several processes may start at once (the web server and the worker, test workers): the
+    key is written to a private temporary file and linked into place, so exactly one key
+    wins and every process reads that one."""
+    path = VAR_DIR / name
     try:
         return path.read_text().strip()
     except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-        return key
-
-
-SECRET_KEY = _secret_key()
-
-
-def _signing_key() -> str:
-    """The master key that seals private signing keys at rest (base64 of 32+ random bytes).
-
-    Production sets EGOV_SIGNING_KEY (and keeps it apart from the database backups).
-    Embedded mode keeps one per installation beside the database, like the secret key."""
-    key = os.environ.get("EGOV_SIGNING_KEY")
-    if key:
-        return key
-    path = VAR_DIR / "signing_master_key"
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{name}.")  # mode 600
     try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = base64.b64encode(secrets.token_bytes(32)).decode()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
-            handle.write(key)
-        return key
+            handle.write(make())
+        with contextlib.suppress(FileExistsError):
+            os.link(temporary, path)
+    finally:
+        os.unlink(temporary)
+    return path.read_text().strip()
+
+
+# Embedded mode: one random key per installation, kept beside the database.
+SECRET_KEY = os.environ.get("SECRET_KEY") or _key_file(
+    "secret_key", lambda: secrets.token_urlsafe(50))
+
+
 DEBUG = env_bool("DEBUG")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -97,6 +90,7 @@ INSTALLED_APPS = [
     "egov.identity",
     "egov.documents",
     "egov.signing",
+    "egov.exchange",
     "egov.web",
 ]
 
@@ -155,6 +149,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-egov.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Per connection, so a server left at its defaults still plans egov's short queries
+    # well (bench/bench_documents.py, 200,000 documents, a leader's inbox counts): the JIT
+    # spent 190 of 323 ms compiling a query that runs in 120 ms, and with the default
+    # random_page_cost (4, for spinning disks) the planner read a whole table instead of
+    # an index: 323 -> 86 ms with both. EGOV_PG_OPTIONS replaces these when set.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = os.environ.get(
+        "EGOV_PG_OPTIONS", "-c jit=off -c random_page_cost=1.1")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "core.User"
@@ -246,6 +248,9 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Operation ids and default tags are named after the path below /api (v1_…); the
+    # hub's paths (/hub/v1/) would otherwise make the common prefix "/" and rename them.
+    "SCHEMA_PATH_PREFIX": "/api",
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "egov.core.models.Organisation.Kind",
         "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
@@ -290,7 +295,11 @@ LOGGING = {
 # approve and issue unsigned. EGOV_SIGNING_TSA: an RFC 3161 URL, "local" for the platform's
 # own timestamping authority (demo), empty for none. EGOV_TRUST_ANCHORS: PEM files of roots
 # trusted besides the platform's own CA (the national root in production).
-EGOV_SIGNING_KEY = _signing_key()
+# The master key that seals private signing keys at rest (base64 of 32+ random bytes).
+# Production sets EGOV_SIGNING_KEY (and keeps it apart from the database backups);
+# embedded mode keeps one per installation beside the database, like the secret key.
+EGOV_SIGNING_KEY = os.environ.get("EGOV_SIGNING_KEY") or _key_file(
+    "signing_master_key", lambda: base64.b64encode(secrets.token_bytes(32)).decode())
 EGOV_REQUIRE_SIGNATURES = env_bool("EGOV_REQUIRE_SIGNATURES", True)
 EGOV_SIGNING_TSA = os.environ.get("EGOV_SIGNING_TSA", "local")
 EGOV_TRUST_ANCHORS = env_list("EGOV_TRUST_ANCHORS", [])
@@ -301,3 +310,9 @@ EGOV_CERTIFICATE_WARNING_DAYS = int(os.environ.get("EGOV_CERTIFICATE_WARNING_DAY
 EGOV_PKCS11_LIBRARY = os.environ.get("EGOV_PKCS11_LIBRARY", "")
 EGOV_PKCS11_TOKEN = os.environ.get("EGOV_PKCS11_TOKEN", "")
 EGOV_PKCS11_PIN = os.environ.get("EGOV_PKCS11_PIN", "")
+
+# The national document exchange hub (egov/exchange, hub_*.py): its own identifier code
+# (the hub's receipt certificate carries it) and the largest package it accepts.
+EGOV_HUB_CODE = os.environ.get("EGOV_HUB_CODE", "000.00.00.G22")
+EGOV_HUB_MAX_PACKAGE_BYTES = int(os.environ.get("EGOV_HUB_MAX_PACKAGE_BYTES",
+                                                str(20 * 1024 * 1024)))

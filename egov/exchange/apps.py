@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ExchangeConfig(AppConfig):
+    name = "egov.exchange"
+    label = "exchange"
+    verbose_name = _("Document exchange")
+
+    def ready(self) -> None:
+        from . import hub_menu
+
+        hub_menu.register_all()

@@ -1,0 +1,440 @@
+"""Every change of state of the hub.
+
+Registry changes (a system, an agency, a certificate) are ``do_*`` functions that write
+one transaction with their audit entry. Packages are different: the hub accepts thousands
+an hour, and the package row itself — the bytes as sent, their SHA-256, the sending
+system, the signer's certificate, the acceptance time and the hub's signed receipt — is
+the record of what happened, kept for good; an audit entry per package would say the same
+thing twice. Refusals are recorded in ``HubRefusal``; acknowledgements in the delivery
+rows.
+
+Sending (``do_accept_package``) checks, in this order, and refuses with a precise code
+(``HubRefused``): size, well-formed and schema-valid edXML, the sender agency belongs to
+the calling system, the signature verifies against the agency's registered certificates,
+every recipient is registered, and finally duplicates (same sender code and DocumentId),
+which are answered with the first package. Authentication is the API's (``authenticate``).
+The package, its deliveries (one per recipient) and its receipt commit in one transaction
+before the caller is answered; push notifications are enqueued on commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography import x509
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from egov.core import audit
+from egov.core.models import User
+from egov.core.rules import CodeError, QcvnCode
+from egov.edxml import (
+    DocumentPackage,
+    EdxmlError,
+    StatusPackage,
+    parse_package,
+    parse_status,
+)
+from egov.edxml.model import VIETNAM_TZ
+from egov.signing.crypto.common import (
+    CertificateInfo,
+    cert_pem,
+    load_certificate,
+    load_certificates,
+)
+
+from . import hub_signatures
+from .models import (
+    HubAgency,
+    HubCertificate,
+    HubDelivery,
+    HubPackage,
+    HubRefusal,
+    HubSystem,
+)
+
+MAX_DOCUMENT_ID = HubPackage._meta.get_field("document_id").max_length or 500
+TOKEN_PREFIX = "hub_"  # noqa: S105 - the start of every token, not a secret
+
+
+class HubRefused(Exception):
+    """A request the hub refuses: an HTTP status, a machine-readable code, a message."""
+
+    def __init__(self, status: int, code: str, message: str, *, sender_code: str = "",
+                 document_id: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.sender_code = sender_code
+        self.document_id = document_id
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A document package the hub holds: the new one, or the first of a duplicate."""
+
+    id: int
+    sha256: str
+    accepted_at: datetime
+    receipt: bytes
+    receipt_payload: bytes
+    duplicate: bool = False
+
+
+@dataclass(frozen=True)
+class AcceptedStatus:
+    id: int
+    accepted_at: datetime
+    duplicate: bool = False
+
+
+# --- credentials ----------------------------------------------------------------------------
+
+
+def token_sha256(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def authenticate(token: str) -> HubSystem | None:
+    """The active system whose token this is (one indexed query), or None."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    return HubSystem.objects.filter(token_sha256=token_sha256(token), is_active=True).first()
+
+
+def record_refusal(refusal: HubRefused, *, system: HubSystem | None, endpoint: str,
+                   size: int | None = None, ip: str | None = None) -> HubRefusal:
+    """Keep a refusal for the administrators (its own small transaction)."""
+    return HubRefusal.objects.create(
+        system=system, endpoint=endpoint[:100], code=refusal.code[:40],
+        message=refusal.message, sender_code=refusal.sender_code[:13],
+        document_id=refusal.document_id[:500], size=size, ip=audit.clean_ip(ip))
+
+
+# --- the registry -----------------------------------------------------------------------------
+
+
+def check_agency_code(code: str) -> str:
+    code = (code or "").strip()
+    try:
+        QcvnCode.parse(code)
+    except CodeError as exc:
+        raise ValidationError({"code": [str(exc)]}) from None
+    return code
+
+
+def _certificate_fields(pem: bytes, agency_code: str) -> tuple[x509.Certificate, dict[str, Any]]:
+    try:
+        cert = load_certificates(pem)[0]
+    except (ValueError, IndexError):
+        raise ValidationError({"certificate": [_(
+            "The file is not an X.509 certificate (PEM or DER).")]}) from None
+    info = CertificateInfo.of(cert)
+    if info.agency_code != agency_code:
+        raise ValidationError({"certificate": [_(
+            "This certificate names the agency %(theirs)s, not %(code)s: it cannot sign for "
+            "%(code)s.") % {"theirs": info.agency_code or info.organisation or "?",
+                            "code": agency_code}]})
+    return cert, {"sha256": info.sha256, "subject": info.subject[:500],
+                  "not_after": info.not_after}
+
+
+def _add_certificate(agency: HubAgency, pem: bytes, acting_user: User | None
+                     ) -> HubCertificate:
+    cert, fields = _certificate_fields(pem, agency.code)
+    if HubCertificate.objects.filter(sha256=fields["sha256"]).exists():
+        raise ValidationError({"certificate": [_(
+            "This certificate is already registered on the hub.")]})
+    row = HubCertificate.objects.create(
+        agency=agency, certificate_pem=cert_pem(cert).decode(), **fields)
+    audit.record(acting_user=acting_user, action="exchange.add_certificate", obj=row,
+                 after={"agency": agency.code, "sha256": row.sha256,
+                        "subject": row.subject, "not_after": row.not_after})
+    return row
+
+
+def do_register_system(*, acting_user: User | None, name: str,
+                       agencies: Sequence[tuple[str, str]], push_url: str = "",
+                       certificates: Sequence[tuple[str, bytes]] = ()
+                       ) -> tuple[HubSystem, str]:
+    """Register a system, the agencies it speaks for (code, name) and the certificates
+    allowed to sign for them (agency code, PEM or DER). Returns the system and its token,
+    which is shown once: only its SHA-256 is kept."""
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": [_("Give the system a name.")]})
+    if HubSystem.objects.filter(name=name).exists():
+        raise ValidationError({"name": [_("A system with this name is already registered.")]})
+    codes = [check_agency_code(code) for code, _name in agencies]
+    if len(set(codes)) != len(codes):
+        raise ValidationError({"agencies": [_("An agency is listed twice.")]})
+    taken = sorted(HubAgency.objects.filter(code__in=codes).values_list("code", flat=True))
+    if taken:
+        raise ValidationError({"agencies": [_(
+            "Already registered for another system: %(codes)s.") % {"codes": ", ".join(taken)}]})
+    unknown = sorted({code for code, _pem in certificates} - set(codes))
+    if unknown:
+        raise ValidationError({"certificates": [_(
+            "A certificate is given for an agency the system does not speak for: %(codes)s."
+        ) % {"codes": ", ".join(unknown)}]})
+    if push_url:
+        _check_push_url(push_url)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        system = HubSystem.objects.create(name=name, token_sha256=token_sha256(token),
+                                          token_prefix=token[:12], push_url=push_url)
+        rows = {code: HubAgency.objects.create(code=code, name=(agency_name or "").strip(),
+                                               system=system)
+                for code, agency_name in zip(codes, (n for _c, n in agencies), strict=True)}
+        audit.record(acting_user=acting_user, action="exchange.register_system", obj=system,
+                     after={"name": name, "push_url": push_url,
+                            "agencies": sorted(rows), "token_prefix": system.token_prefix})
+        for code, pem in certificates:
+            _add_certificate(rows[code], pem, acting_user)
+    return system, token
+
+
+def _check_push_url(url: str) -> None:
+    from django.core.validators import URLValidator
+
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError:
+        raise ValidationError({"push_url": [_("The push URL must be an http(s) URL.")]}
+                              ) from None
+
+
+def do_add_agency(*, acting_user: User | None, system: HubSystem, code: str,
+                  name: str = "") -> HubAgency:
+    code = check_agency_code(code)
+    if HubAgency.objects.filter(code=code).exists():
+        raise ValidationError({"code": [_("This agency is already registered on the hub.")]})
+    with transaction.atomic():
+        row = HubAgency.objects.create(code=code, name=name.strip(), system=system)
+        audit.record(acting_user=acting_user, action="exchange.add_agency", obj=row,
+                     after={"code": code, "name": row.name, "system": system.name})
+    return row
+
+
+def do_add_certificate(*, acting_user: User | None, agency_code: str, pem: bytes
+                       ) -> HubCertificate:
+    """Allow a certificate (PEM or DER) to sign for a registered agency. It must name the
+    agency (its identifier code in OU or serialNumber)."""
+    agency = HubAgency.objects.filter(code=(agency_code or "").strip()).first()
+    if agency is None:
+        raise ValidationError({"agency": [_("No agency with code %(code)s is registered on "
+                                            "the hub.") % {"code": agency_code}]})
+    with transaction.atomic():
+        return _add_certificate(agency, pem, acting_user)
+
+
+def do_revoke_certificate(*, acting_user: User | None, certificate: HubCertificate) -> None:
+    """Stop accepting signatures made with a certificate (at once: every package reads
+    the agency's certificates)."""
+    with transaction.atomic():
+        if certificate.revoked_at is not None:
+            return
+        certificate.revoked_at = timezone.now()
+        certificate.save(update_fields=["revoked_at"])
+        audit.record(acting_user=acting_user, action="exchange.revoke_certificate",
+                     obj=certificate, after={"revoked_at": certificate.revoked_at})
+
+
+# --- packages ---------------------------------------------------------------------------------
+
+
+def check_size(size: int) -> None:
+    limit = settings.EGOV_HUB_MAX_PACKAGE_BYTES
+    if size > limit:
+        raise HubRefused(413, "too_large", _(
+            "The package is %(size)d bytes; the hub accepts at most %(limit)d.")
+            % {"size": size, "limit": limit})
+
+
+def _parse(reader: Any, body: bytes) -> Any:
+    try:
+        return reader(body, max_bytes=settings.EGOV_HUB_MAX_PACKAGE_BYTES)
+    except EdxmlError as exc:
+        status = 413 if exc.code == "too_large" else 400
+        raise HubRefused(status, exc.code, _("The package is not a valid edXML package: "
+                                             "%(reason)s") % {"reason": exc.message}) from None
+
+
+def _sender_certificates(system: HubSystem, code: str, document_id: str
+                         ) -> list[x509.Certificate]:
+    """The certificates registered for the sender agency, which must be the caller's."""
+    agency = HubAgency.objects.filter(code=code).values_list("id", "system_id").first()
+    if agency is None or agency[1] != system.pk:
+        raise HubRefused(403, "sender_not_yours", _(
+            "The sender %(code)s (From/OrganId) is not an agency of this system.")
+            % {"code": code or "?"}, sender_code=code, document_id=document_id)
+    return [load_certificate(pem.encode()) for pem in HubCertificate.objects.filter(
+        agency_id=agency[0], revoked_at__isnull=True).values_list("certificate_pem", flat=True)]
+
+
+def _check_signature(package: DocumentPackage | StatusPackage, code: str,
+                     certificates: list[x509.Certificate], document_id: str) -> str:
+    """The SHA-256 of the signer's certificate, if the signature is good."""
+    if not package.signed:
+        raise HubRefused(422, "signature_missing", _(
+            "The package is not signed: sign it with the seal of %(code)s.")
+            % {"code": code}, sender_code=code, document_id=document_id)
+    if not certificates:
+        raise HubRefused(422, "signature_invalid", _(
+            "No certificate is registered on the hub for %(code)s: ask the hub's "
+            "administrators to register the agency's seal.") % {"code": code},
+            sender_code=code, document_id=document_id)
+    report = hub_signatures.verify_sender(package.raw, code, certificates)
+    if isinstance(report, str):
+        raise HubRefused(422, "signature_invalid", _(
+            "The signature cannot be checked: %(reason)s") % {"reason": report},
+            sender_code=code, document_id=document_id)
+    if not report.ok or report.signer is None:
+        reasons = [*report.problems]
+        if report.chain.problem:
+            reasons.append(report.chain.problem)
+        raise HubRefused(422, "signature_invalid", _(
+            "The signature does not verify (%(verdict)s): %(reasons)s.") % {
+                "verdict": report.verdict.value,
+                "reasons": "; ".join(reasons) or report.verdict.value},
+            sender_code=code, document_id=document_id)
+    return report.signer.sha256
+
+
+def _enqueue_pushes(systems: Iterable[tuple[int, str]]) -> None:
+    from . import hub_tasks
+
+    wanted = sorted({system_id for system_id, url in systems if url})
+    if wanted:
+        transaction.on_commit(lambda: hub_tasks.request_push(wanted), robust=True)
+
+
+def _receipt(package_id: int, sha256: str, accepted_at: datetime,
+             receipt: bytes | memoryview | None, duplicate: bool) -> Accepted:
+    return Accepted(id=package_id, sha256=sha256, accepted_at=accepted_at,
+                    receipt=bytes(receipt or b""),
+                    receipt_payload=hub_signatures.receipt_payload(package_id, sha256,
+                                                                   accepted_at),
+                    duplicate=duplicate)
+
+
+def _document_type(package: DocumentPackage) -> int | None:
+    """DocumentType/Type for the statistics (None beyond what the column holds)."""
+    value = package.document_type.type
+    return value if 0 <= value <= 32767 else None
+
+
+def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
+    """Accept a signed edXML document package from ``system`` (checks in the module
+    docstring). Raises ``HubRefused``; a duplicate returns the first package."""
+    check_size(len(body))
+    package: DocumentPackage = _parse(parse_package, body)
+    code, document_id = package.from_.organ_id, package.document_id
+    if len(document_id) > MAX_DOCUMENT_ID:
+        raise HubRefused(400, "schema_invalid", _(
+            "The DocumentId is %(length)d characters long; the hub accepts at most %(max)d.")
+            % {"length": len(document_id), "max": MAX_DOCUMENT_ID})
+    certificates = _sender_certificates(system, code, document_id)
+    signer_sha256 = _check_signature(package, code, certificates, document_id)
+    recipients = list(dict.fromkeys(to.organ_id for to in package.to))
+    found = {row[0]: row for row in HubAgency.objects.filter(code__in=recipients)
+             .values_list("code", "system_id", "system__push_url")}
+    unknown = [c for c in recipients if c not in found]
+    if unknown:
+        raise HubRefused(422, "unknown_recipient", _(
+            "These recipients (To/OrganId) are not registered on the hub: %(codes)s.")
+            % {"codes": ", ".join(unknown)}, sender_code=code, document_id=document_id)
+    hub_signatures.hub_certificate()  # the hub's key exists before the transaction opens
+    sha256 = hashlib.sha256(body).hexdigest()
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            row = HubPackage.objects.create(
+                kind=HubPackage.Kind.DOCUMENT, sender_system=system, sender_code=code,
+                document_id=document_id, document_type=_document_type(package),
+                sha256=sha256, size=len(body), data=body, signer_sha256=signer_sha256,
+                received_at=now)
+            payload = hub_signatures.receipt_payload(row.pk, sha256, now)
+            receipt = hub_signatures.sign_receipt(payload)
+            HubPackage.objects.filter(pk=row.pk).update(receipt=receipt)
+            HubDelivery.objects.bulk_create([
+                HubDelivery(package=row, recipient_code=c, system_id=found[c][1],
+                            created_at=now) for c in recipients])
+            _enqueue_pushes((found[c][1], found[c][2]) for c in recipients)
+    except IntegrityError:
+        first = HubPackage.objects.filter(
+            kind=HubPackage.Kind.DOCUMENT, sender_code=code, document_id=document_id
+        ).values_list("id", "sha256", "received_at", "receipt").first()
+        if first is None:
+            raise
+        return _receipt(first[0], first[1], first[2], first[3], duplicate=True)
+    return Accepted(id=row.pk, sha256=sha256, accepted_at=now, receipt=receipt,
+                    receipt_payload=payload)
+
+
+def do_accept_status(*, system: HubSystem, body: bytes) -> AcceptedStatus:
+    """Accept a signed status package about a document package the sender agency received,
+    and route it to the system that sent the document. A replay of the same bytes from the
+    same system returns the first one."""
+    check_size(len(body))
+    status: StatusPackage = _parse(parse_status, body)
+    code = status.from_.organ_id
+    about = status.response_for
+    certificates = _sender_certificates(system, code, about.document_id)
+    signer_sha256 = _check_signature(status, code, certificates, about.document_id)
+    original = HubPackage.objects.filter(
+        kind=HubPackage.Kind.DOCUMENT, sender_code=about.organ_id,
+        document_id=about.document_id, deliveries__recipient_code=code,
+    ).values_list("id", "sender_code", "sender_system_id", "sender_system__push_url").first()
+    if original is None:
+        raise HubRefused(404, "unknown_package", _(
+            "%(code)s did not receive a document %(document)s from %(sender)s through the "
+            "hub: a status can only be sent about a package the agency received.") % {
+                "code": code, "document": about.document_id, "sender": about.organ_id},
+            sender_code=code, document_id=about.document_id)
+    package_id, original_sender, original_system, push_url = original
+    sha256 = hashlib.sha256(body).hexdigest()
+    now = timezone.now()
+    stamp = timezone.make_aware(status.timestamp, VIETNAM_TZ)
+    try:
+        with transaction.atomic():
+            row = HubPackage.objects.create(
+                kind=HubPackage.Kind.STATUS, sender_system=system, sender_code=code,
+                document_id=about.document_id, sha256=sha256, size=len(body), data=body,
+                signer_sha256=signer_sha256, received_at=now, about_id=package_id,
+                status_code=status.status_code.value, status_description=status.description,
+                status_timestamp=stamp)
+            HubDelivery.objects.create(package=row, recipient_code=original_sender,
+                                       system_id=original_system, created_at=now)
+            _enqueue_pushes([(original_system, push_url)])
+    except IntegrityError:
+        first = HubPackage.objects.filter(kind=HubPackage.Kind.STATUS, sender_system=system,
+                                          sha256=sha256).values_list("id", "received_at").first()
+        if first is None:
+            raise
+        return AcceptedStatus(id=first[0], accepted_at=first[1], duplicate=True)
+    return AcceptedStatus(id=row.pk, accepted_at=now)
+
+
+def do_ack(*, system: HubSystem, package_id: int) -> datetime:
+    """The recipient system stored the package: its deliveries leave the inbox. Returns the
+    time of the (first) acknowledgement; acknowledging again changes nothing."""
+    now = timezone.now()
+    if HubDelivery.objects.filter(package_id=package_id, system=system,
+                                  acked_at__isnull=True).update(acked_at=now):
+        return now
+    first = (HubDelivery.objects.filter(package_id=package_id, system=system)
+             .order_by("acked_at").values_list("acked_at", flat=True).first())
+    if first is None:
+        raise HubRefused(404, "not_found", _("No package %(id)s is waiting for this system.")
+                         % {"id": package_id})
+    return first

@@ -1,0 +1,108 @@
+"""Background work of the hub: push notifications to systems that registered a URL.
+
+After a commit that put items in a system's inbox, ``request_push`` enqueues
+``push_notify``, which POSTs ``{"new": N}`` (N = items waiting in the inbox) to the
+system's ``push_url``. A failure is recorded (``HubPushFailure``) and the task enqueues
+itself again after 1, 2, 4, 8, 16, 32 then 60 s, giving up after ``PUSH_MAX_ATTEMPTS``
+tries: a system always finds its items by pulling, push only makes it sooner.
+
+A busy hub accepts many packages a second for the same system; one notification covers
+them all. A process that has a push for a system waiting to run (``PUSH_DELAY_SECONDS``
+after the first commit) enqueues no second one: that task starts after the later commit
+and counts what is waiting then (the same reasoning as ``core.audit.request_seal``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterable
+
+from django.conf import settings
+from django.utils import timezone
+from django_tasks import task
+
+PUSH_DELAY_SECONDS = 0.1
+PUSH_TIMEOUT_SECONDS = 5.0
+PUSH_MAX_ATTEMPTS = 10
+PUSH_MAX_BACKOFF_SECONDS = 60.0
+
+_lock = threading.Lock()
+_due: dict[int, float] = {}
+
+
+def reset_process_state() -> None:
+    """Forget which pushes this process has waiting (tests start from a clean slate)."""
+    with _lock:
+        _due.clear()
+
+
+def backoff(attempt: int) -> float:
+    """Seconds to wait after failed attempt number ``attempt`` (1, 2, 4 … 60)."""
+    return min(PUSH_MAX_BACKOFF_SECONDS, float(2 ** min(attempt - 1, 16)))
+
+
+def request_push(system_ids: Iterable[int]) -> None:
+    """Enqueue a push for each system, unless one of this process's is still waiting
+    (runs on commit)."""
+    delay = float(getattr(settings, "EGOV_HUB_PUSH_DELAY_SECONDS", PUSH_DELAY_SECONDS))
+    margin = delay / 2
+    now = time.monotonic()
+    for system_id in system_ids:
+        with _lock:
+            if now < _due.get(system_id, 0.0) - margin:
+                continue
+            previous, _due[system_id] = _due.get(system_id, 0.0), now + delay
+        try:
+            push_notify.using(
+                run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(system_id, 1)
+        except BaseException:
+            with _lock:
+                _due[system_id] = previous
+            raise
+
+
+def _post(url: str, body: bytes) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise ValueError(f"not an http(s) URL: {url}")
+    request = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "egov-hub/1"})
+    with urllib.request.urlopen(request, timeout=PUSH_TIMEOUT_SECONDS) as response:  # noqa: S310
+        if not 200 <= response.status < 300:
+            raise urllib.error.HTTPError(url, response.status, response.reason,
+                                         response.headers, None)
+
+
+@task()
+def push_notify(system_id: int, attempt: int = 1) -> int:
+    """Tell a system how many items wait in its inbox; returns that number (0: nothing
+    to say, or the call failed)."""
+    from .models import HubDelivery, HubPushFailure, HubSystem
+
+    url = HubSystem.objects.filter(pk=system_id, is_active=True).values_list(
+        "push_url", flat=True).first()
+    if not url:
+        return 0
+    waiting = HubDelivery.objects.filter(system_id=system_id, acked_at__isnull=True).count()
+    if not waiting:
+        return 0
+    try:
+        _post(url, json.dumps({"new": waiting}).encode())
+    except (OSError, ValueError, http.client.HTTPException) as exc:
+        final = attempt >= PUSH_MAX_ATTEMPTS
+        HubPushFailure.objects.create(system_id=system_id, url=url, attempt=attempt,
+                                      error=(str(exc) or type(exc).__name__)[:1000],
+                                      gave_up=final)
+        if not final:
+            push_notify.using(
+                run_after=timezone.now() + dt.timedelta(seconds=backoff(attempt))
+            ).enqueue(system_id, attempt + 1)
+        return 0
+    HubSystem.objects.filter(pk=system_id).update(last_pushed_at=timezone.now())
+    return waiting
