@@ -40,6 +40,9 @@ lint: install-test
 typecheck: install-test
 	$(BIN)/mypy egov
 
+# The suite runs on every core (pytest-xdist; each worker has its own test database).
+PYTEST_ARGS ?= -n auto
+
 pytest: install-test system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)
 

@@ -1222,9 +1222,12 @@ class Floor:
         if self.vendor == "postgresql":
             import psycopg
 
+            # The same session settings egov's connections get (settings.py: no JIT,
+            # SSD page costs), so the floor and egov meet the same planner.
             self.conn: Any = psycopg.connect(
                 dbname=db["NAME"], user=db["USER"], host=db["HOST"], port=db["PORT"] or 5432,
-                password=db["PASSWORD"] or None, autocommit=True)
+                password=db["PASSWORD"] or None, autocommit=True,
+                options=db.get("OPTIONS", {}).get("options", ""))
             self.params: Any = {"u": user.pk, "today": today, "near": near, "limit": limit}
         else:
             self.conn = sqlite3.connect(db["NAME"])
