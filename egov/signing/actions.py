@@ -77,8 +77,10 @@ def _title(user: User) -> str:
 
 def _save(*, kind: str, source: str, cert: x509.Certificate,
           chain: tuple[x509.Certificate, ...], key: object, user: User | None,
-          organisation: Organisation, by: User,
-          authority: Authority | None = None) -> Certificate:
+          organisation: Organisation, by: User, authority: Authority | None = None,
+          token_key_label: str = "") -> Certificate:
+    """Store a certificate with its key sealed, or with the label of its key on the token
+    (``key`` None); the audit entry says which."""
     info = CertificateInfo.of(cert)
     row = Certificate.objects.create(
         kind=kind, source=source, user=user, organisation=organisation,
@@ -86,10 +88,13 @@ def _save(*, kind: str, source: str, cert: x509.Certificate,
         issuer_name=(info.issuer_common_name or info.issuer)[:255], serial=info.serial,
         sha256=info.sha256, not_before=info.not_before, not_after=info.not_after,
         certificate_pem=cert_pem(cert).decode(), chain_pem=certs_pem(chain).decode(),
-        key_blob=store.seal_key(key, kind, info.sha256),  # type: ignore[arg-type]
-        created_by=by)
-    audit.record(acting_user=by, action=f"signing.{source}_certificate", obj=row,
-                 after=_snap(row))
+        key_blob=(b"" if key is None
+                  else store.seal_key(key, kind, info.sha256)),  # type: ignore[arg-type]
+        token_key_label=token_key_label, created_by=by)
+    action = "signing.token_certificate" if token_key_label else f"signing.{source}_certificate"
+    audit.record(acting_user=by, action=action, obj=row,
+                 after=_snap(row) | ({"token_key_label": token_key_label}
+                                     if token_key_label else {}))
     return row
 
 
@@ -200,18 +205,10 @@ def do_register_token_certificate(*, acting_user: User, kind: str, certificates_
     except pkcs11.TokenError as exc:
         raise ValidationError({"key_label": [_("The token cannot sign for this certificate: "
                                                "%(reason)s.") % {"reason": exc}]}) from None
-    info = CertificateInfo.of(cert)
     with transaction.atomic():
-        row = Certificate.objects.create(
-            kind=kind, source=Certificate.Source.IMPORTED, user=user, organisation=agency,
-            subject_name=(info.common_name or info.subject)[:255],
-            issuer_name=(info.issuer_common_name or info.issuer)[:255], serial=info.serial,
-            sha256=info.sha256, not_before=info.not_before, not_after=info.not_after,
-            certificate_pem=cert_pem(cert).decode(), chain_pem=certs_pem(chain).decode(),
-            token_key_label=key_label.strip(), created_by=acting_user)
-        audit.record(acting_user=acting_user, action="signing.token_certificate", obj=row,
-                     after=_snap(row) | {"token_key_label": row.token_key_label})
-    return row
+        return _save(kind=kind, source=Certificate.Source.IMPORTED, cert=cert, chain=chain,
+                     key=None, user=user, organisation=agency, by=acting_user,
+                     token_key_label=key_label.strip())
 
 
 def do_revoke_certificate(certificate: Certificate, *, acting_user: User,

@@ -50,6 +50,12 @@ def _apply(form: Any, exc: ValidationError) -> None:
             form.add_error(target, error)
 
 
+def _flash(request: HttpRequest, exc: ValidationError) -> None:
+    """A refused action on a page that redirects: every reason as an error message."""
+    for error in exc.messages:
+        messages.error(request, error)
+
+
 def _visible_certificates(user: User) -> QuerySet[Certificate]:
     qs = Certificate.objects.select_related("user", "organisation")
     if actions.can_manage(user):
@@ -91,9 +97,7 @@ def issue(request: HttpRequest) -> HttpResponse:
                 user=form.cleaned_data["user"],
                 organisation=form.cleaned_data["organisation"])
         except ValidationError as exc:
-            for errors in exc.message_dict.values():
-                for error in errors:
-                    messages.error(request, error)
+            _flash(request, exc)
         else:
             messages.success(request, _("Certificate issued to %(name)s.")
                              % {"name": cert.subject_name})
@@ -142,9 +146,7 @@ def revoke(request: HttpRequest, pk: int) -> HttpResponse:
         actions.do_revoke_certificate(cert, acting_user=user,
                                       reason=form.cleaned_data["reason"])
     except ValidationError as exc:
-        for errors in exc.message_dict.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash(request, exc)
     else:
         messages.success(request, _("Certificate of %(name)s revoked.")
                          % {"name": cert.subject_name})
