@@ -583,11 +583,17 @@ def do_create_draft(
     return document
 
 
+# Callables (document, recipient organisation) -> bool: True sends the document to that
+# recipient through the exchange hub even though this system serves it (the exchange
+# connector registers one; its setting "route between agencies" turns it on).
+hub_routes: list[Any] = []
+
+
 def _set_recipients(document: Document, recipients: Sequence[Organisation]) -> None:
     document.recipients.all().delete()
     for org in dict.fromkeys(recipients):
-        Recipient.objects.create(document=document, organisation=org,
-                                 is_internal=not org.is_external,
+        internal = not org.is_external and not any(route(document, org) for route in hub_routes)
+        Recipient.objects.create(document=document, organisation=org, is_internal=internal,
                                  dispatch=Recipient.Dispatch.WAITING)
 
 

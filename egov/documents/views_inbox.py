@@ -564,6 +564,7 @@ def render_detail(request: HttpRequest, document: Document,
         "status_labels": STATUS_LABELS, "files": files, "assignment_rows": rows,
         "opinions": opinions, "answers": answers, "answered_by": answered_by,
         "copies": copies, "recipients": recipients,
+        "has_external_recipients": any(not r.is_internal for r in recipients),
         "timeline": build_timeline(document, assignments),
         "is_incoming": document.direction == Direction.INCOMING,
     }

@@ -8,6 +8,7 @@ class ExchangeConfig(AppConfig):
     verbose_name = _("Document exchange")
 
     def ready(self) -> None:
-        from . import hub_menu
+        from . import connector_hooks, hub_menu
 
         hub_menu.register_all()
+        connector_hooks.connect()

@@ -16,6 +16,7 @@ from __future__ import annotations
 from functools import cached_property
 
 from cryptography import x509
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -255,3 +256,164 @@ class HubIdentity(models.Model):
     @cached_property
     def chain(self) -> tuple[x509.Certificate, ...]:
         return tuple(load_certificates(self.chain_pem.encode())) if self.chain_pem else ()
+
+
+# --- the connector (every deployment) ------------------------------------------------------
+
+
+class HubConnection(models.Model):
+    """How this deployment reaches the national hub: its address and this system's token
+    (``egov exchange_connect``). One row; none means the deployment is not connected and
+    documents for external agencies wait."""
+
+    hub_url = models.URLField(_("hub address"), max_length=500,
+                              help_text=_("The hub's API root, e.g. https://hub.example.vn/hub/v1"))
+    token = models.CharField(_("token"), max_length=200)
+    route_between_agencies = models.BooleanField(
+        _("send between this system's agencies through the hub"), default=False,
+        help_text=_("Off: a document for another agency of this system is delivered at "
+                    "once. On: it travels through the hub like any other (the demo)."))
+    pull_interval_seconds = models.PositiveIntegerField(_("pull every (seconds)"), default=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("hub connection")
+        verbose_name_plural = _("hub connections")
+
+    def __str__(self) -> str:
+        return self.hub_url
+
+
+class Delivery(models.TextChoices):
+    """Where a package or status of this deployment stands on its way to the hub."""
+
+    PENDING = "pending", _("Waiting to be sent")
+    SENT = "sent", _("Accepted by the hub")
+    FAILED = "failed", _("Refused by the hub")
+
+
+class OutboundPackage(models.Model):
+    """An issued document on its way to its external recipients: written in the issue's
+    own transaction (so it cannot be lost), sent by a task, retried with backoff."""
+
+    document = models.OneToOneField("documents.Document", on_delete=models.PROTECT,
+                                    related_name="outbound_package")
+    agency = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
+    recipients = models.JSONField(_("recipients"), default=list)  # identifier codes
+    edxml_id = models.CharField(_("document id"), max_length=500)
+    state = models.CharField(_("state"), max_length=8, choices=Delivery.choices,
+                             default=Delivery.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    error_code = models.CharField(_("error code"), max_length=40, blank=True)
+    hub_id = models.BigIntegerField(_("hub package id"), null=True, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    receipt = models.BinaryField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(_("accepted by the hub"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing package")
+        verbose_name_plural = _("outgoing packages")
+        constraints = [models.UniqueConstraint(fields=["agency", "edxml_id"],
+                                               name="outbound_document_id_once")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="outbound_due")]
+
+    def __str__(self) -> str:
+        return self.edxml_id
+
+
+class InboundPackage(models.Model):
+    """A document package the hub delivered to one of this deployment's agencies, kept
+    byte for byte (the signed original) until a records clerk registers or refuses it."""
+
+    class State(models.TextChoices):
+        RECEIVED = "received", _("Waiting for registration")
+        REGISTERED = "registered", _("Registered")
+        REFUSED = "refused", _("Refused")
+
+    hub_id = models.BigIntegerField(_("hub package id"))
+    agency = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("recipient"))
+    sender_code = models.CharField(_("sender"), max_length=13)
+    sender_name = models.CharField(_("sender"), max_length=255, blank=True)
+    edxml_id = models.CharField(_("document id"), max_length=500)
+    symbol = models.CharField(_("number and symbol"), max_length=80, blank=True)
+    subject = models.TextField(_("subject"))
+    issue_date = models.DateField(_("issue date"))
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(_("size"))
+    data = models.BinaryField(editable=False)
+    received_at = models.DateTimeField(_("received"))
+    state = models.CharField(_("state"), max_length=12, choices=State.choices,
+                             default=State.RECEIVED)
+    document = models.OneToOneField("documents.Document", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="inbound_package")
+    refusal_reason = models.TextField(_("reason for refusal"), blank=True)
+    handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    handled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        verbose_name = _("received package")
+        verbose_name_plural = _("received packages")
+        constraints = [models.UniqueConstraint(fields=["hub_id", "agency"],
+                                               name="inbound_once_per_agency")]
+        indexes = [models.Index(fields=["agency", "state"], name="inbound_agency_state")]
+
+    def __str__(self) -> str:
+        return self.edxml_id
+
+
+class OutboundStatus(models.Model):
+    """A status this deployment owes the sender of a received package (01 arrived, 02
+    refused, 03 registered, 04 assigned, 06 done): once per code, sent like a package."""
+
+    inbound = models.ForeignKey(InboundPackage, on_delete=models.PROTECT,
+                                related_name="statuses")
+    code = models.CharField(_("status code"), max_length=2)
+    description = models.TextField(_("description"), blank=True)
+    at = models.DateTimeField(_("time"))
+    staff = models.CharField(_("staff"), max_length=150, blank=True)
+    state = models.CharField(_("state"), max_length=8, choices=Delivery.choices,
+                             default=Delivery.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    hub_id = models.BigIntegerField(_("hub package id"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("status sent")
+        verbose_name_plural = _("statuses sent")
+        constraints = [models.UniqueConstraint(fields=["inbound", "code"],
+                                               name="outbound_status_once")]
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.inbound_id}: {self.code}"
+
+
+class InboundStatus(models.Model):
+    """A status a recipient sent back about one of this deployment's packages."""
+
+    hub_id = models.BigIntegerField(_("hub package id"), unique=True)
+    outbound = models.ForeignKey(OutboundPackage, on_delete=models.PROTECT,
+                                 related_name="statuses")
+    recipient_code = models.CharField(_("from"), max_length=13)
+    code = models.CharField(_("status code"), max_length=2)
+    description = models.TextField(_("description"), blank=True)
+    timestamp = models.DateTimeField(_("time"))
+    staff = models.CharField(_("staff"), max_length=150, blank=True)
+    received_at = models.DateTimeField(_("received"))
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        verbose_name = _("status received")
+        verbose_name_plural = _("statuses received")
+
+    def __str__(self) -> str:
+        return f"{self.outbound_id}: {self.recipient_code} {self.code}"

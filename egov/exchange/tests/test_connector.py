@@ -1,0 +1,339 @@
+"""The connector against the real hub code, in one database: a deployment that runs the
+hub and sends between its own agencies through it (the demo's set-up). The transport is
+Django's test client instead of a socket; tests/test_end_to_end.py does the same across
+three processes over HTTP."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.utils import timezone
+
+from egov.core.models import User
+from egov.core.tests import factories
+from egov.documents import actions as documents
+from egov.documents.models import Document, Recipient, Source
+from egov.exchange import connector_actions, connector_tasks, hub_actions
+from egov.exchange.connector_client import HubClient, HubError, Response
+from egov.exchange.models import (
+    Delivery,
+    HubDelivery,
+    HubPackage,
+    InboundPackage,
+    InboundStatus,
+    OutboundPackage,
+    OutboundStatus,
+)
+from egov.signing import actions as signing
+from egov.signing.models import Certificate
+
+from .hub_fixtures import _hub_process_state, hub_ca, platform_ca  # noqa: F401
+
+PDF = b"%PDF-1.4\n% a decision\n"
+BTC_CODE, QNI_CODE = "000.00.00.G12", "000.00.00.H49"
+
+
+class InProcessHub(HubClient):
+    """The hub client with Django's test client as its transport: same requests, same
+    answers, no socket."""
+
+    def _transport(self, method: str, url: str, body: bytes | None,
+                   headers: dict[str, str]) -> Response:
+        if getattr(InProcessHub, "down", False):
+            raise HubError(None, "unreachable", "connection refused")
+        client = Client()
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+        path = url.removeprefix("http://hub.test")
+        auth = {"Authorization": headers["Authorization"]}
+        if method == "GET":
+            answer = client.get(path, headers=auth)
+        else:
+            answer = client.post(path, data=body or b"", headers=auth,
+                                 content_type=headers.get("Content-Type", "application/xml"))
+        return Response(answer.status_code, answer.content, dict(answer.headers.items()))
+
+
+class Deployment:
+    def __init__(self, admin: User) -> None:
+        self.btc = factories.ministry(BTC_CODE, "Bộ Tài chính", "BTC")
+        office = factories.unit(self.btc, "000.00.01.G12", "Văn phòng Bộ", "VP")
+        self.btc_clerk = factories.official(office, "clerk", username="btc_vanthu")
+        self.btc_leader = factories.official(self.btc, "agency_leader", username="btc_lanhdao",
+                                             full_name="Phạm Minh Lãnh", title="Bộ trưởng")
+        legal = factories.unit(self.btc, "000.00.02.G12", "Vụ Ngân sách nhà nước", "NSNN")
+        self.btc_head = factories.official(legal, "unit_head", username="btc_vutruong")
+        self.btc_specialist = factories.official(legal, "specialist", username="btc_chuyenvien")
+        self.qni = factories.ministry(QNI_CODE, "UBND tỉnh Quảng Ninh", "UBND")
+        qni_office = factories.unit(self.qni, "000.00.01.H49", "Văn phòng UBND tỉnh", "VP")
+        self.qni_clerk = factories.official(qni_office, "clerk", username="qni_vanthu",
+                                            full_name="Trần Thị Thư")
+        self.qni_leader = factories.official(self.qni, "agency_leader",
+                                             username="qni_lanhdao")
+        self.qni_unit = factories.unit(self.qni, "000.00.03.H49", "Sở Tài chính", "STC")
+        seals = {}
+        for agency in (self.btc, self.qni):
+            cert = signing.do_issue_certificate(acting_user=admin, kind=Certificate.Kind.SEAL,
+                                                organisation=agency)
+            seals[agency.code] = cert.certificate_pem.encode()
+        _system, self.token = hub_actions.do_register_system(
+            acting_user=None, name="Hệ thống dùng chung",
+            agencies=[(BTC_CODE, "Bộ Tài chính"), (QNI_CODE, "UBND tỉnh Quảng Ninh")],
+            certificates=list(seals.items()))
+        connector_actions.do_connect(acting_user=None, hub_url="http://hub.test/hub/v1",
+                                     token=self.token, route_between_agencies=True)
+        connector_actions.clear_route_cache()
+
+    def issue(self, subject: str = "Quyết định phân bổ kinh phí năm 2027", **extra: Any
+              ) -> Document:
+        draft = documents.do_create_draft(
+            acting_user=self.btc_specialist, doc_type="decision", subject=subject,
+            uploads=[("quyet-dinh.pdf", PDF)], recipients=[self.qni], **extra)
+        documents.do_submit_for_review(draft, acting_user=self.btc_specialist)
+        documents.do_review(draft, acting_user=self.btc_head, approve=True)
+        documents.do_approve(draft, acting_user=self.btc_leader)
+        return documents.do_issue(draft, acting_user=self.btc_clerk)
+
+
+@pytest.fixture
+def deployment(db: None, hub_ca: Any, admin_user: User, settings: Any,  # noqa: F811
+               monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
+    settings.EGOV_REQUIRE_SIGNATURES = False
+    monkeypatch.setattr(connector_actions, "client",
+                        lambda conn: InProcessHub(conn.hub_url, conn.token))
+    monkeypatch.setattr(InProcessHub, "down", False, raising=False)
+    yield Deployment(admin_user)
+    connector_actions.clear_route_cache()
+
+
+def _deliver(d: Deployment) -> tuple[Document, InboundPackage]:
+    document = d.issue()
+    package = OutboundPackage.objects.get(document=document)
+    assert connector_actions.do_send_package(package.pk).sent
+    pulled = connector_actions.do_pull()
+    assert (pulled.stored, pulled.acked) == (1, 1)
+    return document, InboundPackage.objects.get(agency=d.qni)
+
+
+def _send_statuses() -> None:
+    for row in OutboundStatus.objects.filter(state=Delivery.PENDING):
+        assert connector_actions.do_send_status(row.pk).sent
+
+
+def test_another_agency_goes_through_the_hub_only_when_asked(deployment: Deployment) -> None:
+    document = deployment.issue()
+    recipient = Recipient.objects.get(document=document)
+    assert not recipient.is_internal
+    assert recipient.dispatch == Recipient.Dispatch.WAITING
+    assert not Document.objects.filter(origin=document).exists()  # not delivered inside
+    row = OutboundPackage.objects.get(document=document)
+    assert (row.state, row.recipients) == (Delivery.PENDING, [QNI_CODE])
+    assert row.edxml_id == f"{BTC_CODE},{document.issue_date:%Y/%m/%d},{document.symbol}"
+
+
+def test_the_whole_round_trip(deployment: Deployment,
+                              django_capture_on_commit_callbacks: Any) -> None:
+    d = deployment
+    document, inbound = _deliver(d)
+    sent = OutboundPackage.objects.get(document=document)
+    assert sent.state == Delivery.SENT and sent.hub_id and sent.receipt
+    assert Recipient.objects.get(document=document).dispatch == Recipient.Dispatch.SENT
+    hub_row = HubPackage.objects.get(pk=sent.hub_id)
+    assert bytes(inbound.data) == bytes(hub_row.data)  # byte for byte
+    assert HubDelivery.objects.get(package=hub_row).acked_at is not None
+    assert inbound.state == InboundPackage.State.RECEIVED
+    assert (inbound.symbol, inbound.subject) == (document.symbol, document.subject)
+
+    registered = connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+    assert (registered.source, registered.external_id) == (Source.HUB, sent.edxml_id)
+    assert (registered.symbol, registered.doc_type) == (document.symbol, "decision")
+    assert registered.agency == d.qni and registered.number == 1
+    assert [f.name for f in registered.files.all()] == ["quyet-dinh.pdf"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        documents.do_assign(registered, acting_user=d.qni_leader, lead=d.qni_unit,
+                            deadline_days=5)
+    assert list(OutboundStatus.objects.values_list("code", flat=True)) == ["01", "03", "04"]
+    _send_statuses()
+    pulled = connector_actions.do_pull()
+    assert pulled.statuses == 3
+    codes = list(InboundStatus.objects.filter(outbound=sent).values_list("code", flat=True))
+    assert codes == ["01", "03", "04"]
+    trace = connector_actions.client(connector_actions.connection()).trace(sent.hub_id)
+    [recipient] = trace["recipients"]
+    assert [s["code"] for s in recipient["statuses"]] == ["01", "03", "04"]
+    assert recipient["acked_at"]
+
+
+def test_a_package_is_stored_once_even_when_the_ack_is_lost(deployment: Deployment,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    document = deployment.issue()
+    connector_actions.do_send_package(OutboundPackage.objects.get(document=document).pk)
+
+    def no_ack(self: HubClient, package_id: int) -> dict[str, Any]:
+        raise HubError(None, "unreachable", "the connection dropped")
+
+    monkeypatch.setattr(InProcessHub, "ack", no_ack)
+    with pytest.raises(HubError):
+        connector_actions.do_pull()
+    assert InboundPackage.objects.count() == 1  # stored before the ack
+    monkeypatch.undo()
+    monkeypatch.setattr(connector_actions, "client",
+                        lambda conn: InProcessHub(conn.hub_url, conn.token))
+    pulled = connector_actions.do_pull()
+    assert (pulled.stored, pulled.acked) == (0, 1)
+    assert InboundPackage.objects.count() == 1
+    assert OutboundStatus.objects.filter(code="01").count() == 1
+    assert not HubDelivery.objects.filter(acked_at__isnull=True).exists()
+
+
+def test_no_answer_is_tried_again_later(deployment: Deployment,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    document = deployment.issue()
+    row = OutboundPackage.objects.get(document=document)
+    monkeypatch.setattr(InProcessHub, "down", True, raising=False)
+    before = timezone.now()
+    first = connector_actions.do_send_package(row.pk)
+    second = connector_actions.do_send_package(row.pk)
+    row.refresh_from_db()
+    assert not first.sent and first.retry_at is not None
+    assert second.retry_at is not None and second.retry_at - before >= dt.timedelta(seconds=2)
+    assert (row.state, row.attempts, row.error_code) == (Delivery.PENDING, 2, "unreachable")
+    assert not HubPackage.objects.exists()
+    monkeypatch.setattr(InProcessHub, "down", False, raising=False)
+    assert connector_actions.do_send_package(row.pk).sent
+    assert HubPackage.objects.count() == 1
+
+
+def test_a_real_socket_that_does_not_answer_is_transient(deployment: Deployment) -> None:
+    client = HubClient("http://127.0.0.1:9/hub/v1", "hub_x", timeout=2)
+    with pytest.raises(HubError) as caught:
+        client.inbox()
+    assert caught.value.transient and caught.value.code == "unreachable"
+
+
+def test_a_resend_after_a_lost_answer_is_not_stored_twice(deployment: Deployment) -> None:
+    document = deployment.issue()
+    row = OutboundPackage.objects.get(document=document)
+    assert connector_actions.do_send_package(row.pk).sent
+    OutboundPackage.objects.filter(pk=row.pk).update(state=Delivery.PENDING, hub_id=None)
+    assert connector_actions.do_send_package(row.pk).sent  # signed afresh, same DocumentId
+    assert HubPackage.objects.count() == 1
+    row.refresh_from_db()
+    assert row.hub_id == HubPackage.objects.get().pk
+
+
+def test_a_refusal_stops_with_the_hubs_reason_and_can_be_sent_again(
+        deployment: Deployment, admin_user: User) -> None:
+    d = deployment
+    # The ministry renews its seal but nobody registers the new one on the hub yet.
+    renewed = signing.do_issue_certificate(acting_user=admin_user, kind=Certificate.Kind.SEAL,
+                                           organisation=d.btc)
+    document = d.issue()
+    row = OutboundPackage.objects.get(document=document)
+    attempt = connector_actions.do_send_package(row.pk)
+    row.refresh_from_db()
+    assert not attempt.sent and attempt.retry_at is None
+    assert (row.state, row.error_code) == (Delivery.FAILED, "signature_invalid")
+    assert "does not verify" in row.last_error
+    assert Recipient.objects.get(document=document).dispatch == Recipient.Dispatch.FAILED
+    assert not HubPackage.objects.exists()
+
+    with pytest.raises(PermissionDenied):  # only the sending agency's clerk
+        connector_actions.do_resend(row, acting_user=d.qni_clerk)
+    hub_actions.do_add_certificate(acting_user=None, agency_code=BTC_CODE,
+                                   pem=renewed.certificate_pem.encode())
+    connector_actions.do_resend(row, acting_user=d.btc_clerk)
+    assert connector_actions.do_send_package(row.pk).sent
+    assert Recipient.objects.get(document=document).dispatch == Recipient.Dispatch.SENT
+
+
+def test_register_and_refuse_rules(deployment: Deployment) -> None:
+    d = deployment
+    _document, inbound = _deliver(d)
+    with pytest.raises(PermissionDenied, match="another agency"):
+        connector_actions.do_register_package(inbound, acting_user=d.btc_clerk)
+    with pytest.raises(ValidationError) as caught:
+        connector_actions.do_refuse_package(inbound, acting_user=d.qni_clerk, reason=" ")
+    assert "reason" in caught.value.message_dict
+    connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+    with pytest.raises(ValidationError, match="already registered"):
+        connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+    assert Document.objects.filter(agency=d.qni, source=Source.HUB).count() == 1
+
+
+def test_a_refused_package_tells_the_sender_why(deployment: Deployment) -> None:
+    d = deployment
+    _document, inbound = _deliver(d)
+    connector_actions.do_refuse_package(inbound, acting_user=d.qni_clerk,
+                                        reason="Gửi nhầm cơ quan")
+    _send_statuses()
+    connector_actions.do_pull()
+    refused = InboundStatus.objects.get(code="02")
+    assert refused.description == "Gửi nhầm cơ quan"
+    assert not Document.objects.filter(agency=d.qni).exists()
+
+
+def test_a_secret_document_never_goes_to_the_hub(deployment: Deployment) -> None:
+    document = deployment.issue(confidentiality="confidential")
+    row = OutboundPackage.objects.get(document=document)
+    assert (row.state, row.error_code) == (Delivery.FAILED, "confidential")
+    assert not connector_actions.do_send_package(row.pk).sent
+    assert not HubPackage.objects.exists()
+
+
+def test_pages(deployment: Deployment, client: Client,
+               django_assert_max_num_queries: Any) -> None:
+    d = deployment
+    document, inbound = _deliver(d)
+    client.force_login(d.qni_clerk)
+    page = client.get("/exchange/received/")
+    assert page.status_code == 200 and document.subject in page.content.decode()
+    detail = client.get(f"/exchange/received/{inbound.pk}/")
+    assert "quyet-dinh.pdf" in detail.content.decode()
+    answer = client.post(f"/exchange/received/{inbound.pk}/", {"action": "register"})
+    registered = Document.objects.get(agency=d.qni)
+    assert answer.status_code == 302 and answer["Location"] == f"/documents/{registered.pk}/"
+    # Another agency's clerk: 404, never the package.
+    client.force_login(d.btc_clerk)
+    assert client.get(f"/exchange/received/{inbound.pk}/").status_code == 404
+    trace = client.get(f"/exchange/documents/{document.pk}/trace/")
+    assert trace.status_code == 200 and QNI_CODE in trace.content.decode()
+    client.force_login(d.qni_clerk)
+    assert client.get(f"/exchange/documents/{document.pk}/trace/").status_code == 404
+
+
+def test_push_enqueues_one_pull(deployment: Deployment, client: Client) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    assert client.post("/exchange/push", b'{"new": 3}', content_type="application/json"
+                       ).json() == {"queued": True}
+    assert client.post("/exchange/push", b'{"new": 4}', content_type="application/json"
+                       ).json() == {"queued": False}
+    assert DBTaskResult.objects.filter(task_path=connector_tasks.pull_inbox.module_path
+                                       ).count() == 1
+    assert client.get("/exchange/push").status_code == 405
+
+
+def test_the_connection_is_checked(db: None) -> None:
+    with pytest.raises(ValidationError) as caught:
+        connector_actions.do_connect(acting_user=None, hub_url="ftp://x", token="",
+                                     pull_interval_seconds=1)
+    assert set(caught.value.message_dict) == {"hub_url", "token", "pull_interval_seconds"}
+
+
+def test_without_routing_other_agencies_are_served_inside(deployment: Deployment) -> None:
+    from egov.exchange.models import HubConnection
+
+    HubConnection.objects.update(route_between_agencies=False)
+    connector_actions.clear_route_cache()
+    document = deployment.issue()
+    assert Recipient.objects.get(document=document).is_internal
+    assert not OutboundPackage.objects.exists()
+    assert Document.objects.filter(origin=document, agency=deployment.qni).exists()
