@@ -316,3 +316,8 @@ EGOV_PKCS11_PIN = os.environ.get("EGOV_PKCS11_PIN", "")
 EGOV_HUB_CODE = os.environ.get("EGOV_HUB_CODE", "000.00.00.G22")
 EGOV_HUB_MAX_PACKAGE_BYTES = int(os.environ.get("EGOV_HUB_MAX_PACKAGE_BYTES",
                                                 str(20 * 1024 * 1024)))
+# How soon the hub tells a system that items wait (push), and the longest wait between
+# two tries of the connector at sending a package or a status (1, 2, 4 … seconds).
+EGOV_HUB_PUSH_DELAY_SECONDS = float(os.environ.get("EGOV_HUB_PUSH_DELAY_SECONDS", "0.1"))
+EGOV_EXCHANGE_RETRY_MAX_SECONDS = float(os.environ.get("EGOV_EXCHANGE_RETRY_MAX_SECONDS",
+                                                       "300"))
