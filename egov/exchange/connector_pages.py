@@ -3,6 +3,7 @@ refuse, the trace of a sent document, and the push endpoint the hub calls."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from typing import Any
 
@@ -11,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -24,6 +26,34 @@ from .connector_client import HubError
 from .models import InboundPackage, OutboundPackage
 
 PAGE = 100
+
+STATUS_LABELS = {
+    "01": gettext_lazy("Arrived"),
+    "02": gettext_lazy("Refused by the recipient"),
+    "03": gettext_lazy("Received and registered"),
+    "04": gettext_lazy("Assigned by a leader"),
+    "05": gettext_lazy("Being processed"),
+    "06": gettext_lazy("Completed"),
+}
+
+
+def _when(value: Any) -> Any:
+    try:
+        return dt.datetime.fromisoformat(str(value)) if value else None
+    except ValueError:
+        return None
+
+
+def _readable(trace: dict[str, Any]) -> dict[str, Any]:
+    """The hub's trace with times as datetimes (shown in local time) and the statuses'
+    meanings in the reader's language."""
+    for recipient in trace.get("recipients", []):
+        recipient["delivered_at"] = _when(recipient.get("delivered_at"))
+        recipient["acked_at"] = _when(recipient.get("acked_at"))
+        for status in recipient.get("statuses", []):
+            status["timestamp"] = _when(status.get("timestamp"))
+            status["label"] = STATUS_LABELS.get(status.get("code"), status.get("meaning", ""))
+    return trace
 
 
 def _flash(request: HttpRequest, exc: ValidationError) -> None:
@@ -80,13 +110,13 @@ def document_trace(request: HttpRequest, pk: int) -> HttpResponse:
     conn = actions.connection()
     if row.hub_id is not None and conn is not None:
         try:
-            trace = actions.client(conn).trace(row.hub_id)
+            trace = _readable(actions.client(conn).trace(row.hub_id))
         except HubError as exc:
             problem = exc.message
     return render(request, "exchange/trace.html", {
         "doc": document, "row": row, "trace": trace, "problem": problem,
         "statuses": list(row.statuses.all()),
-        "meanings": {c.value: c.meaning for c in edxml.StatusCode}})
+        "labels": STATUS_LABELS})
 
 
 @csrf_exempt

@@ -331,7 +331,7 @@ class InboundPackage(models.Model):
 
     class State(models.TextChoices):
         RECEIVED = "received", _("Waiting for registration")
-        REGISTERED = "registered", _("Registered")
+        REGISTERED = "registered", _("Entered in the register")
         REFUSED = "refused", _("Refused")
 
     hub_id = models.BigIntegerField(_("hub package id"))

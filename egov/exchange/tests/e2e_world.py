@@ -10,8 +10,11 @@ from typing import Any
 
 
 def _setup() -> None:
+    import os
+
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "egov.settings")
     django.setup()
 
 
