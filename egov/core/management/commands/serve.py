@@ -101,7 +101,7 @@ class Command(BaseCommand):
                 env=env, start_new_session=True, preexec_fn=hook)
             children["worker"] = subprocess.Popen(
                 [sys.executable, "-m", "egov", "db_worker", "--queue-name", "*",
-                 "--no-reload", "--no-startup-delay"],
+                 "--no-reload", "--no-startup-delay", "--interval", "0.2"],
                 env=env, start_new_session=True, preexec_fn=hook)
             status = self._run(children, host, port, signins, received)
         finally:
