@@ -218,6 +218,12 @@ def _default_signals() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
 
+def _pool_signals() -> None:
+    """In a package builder: Ctrl-C is the parent's to handle (it ends the pool)."""
+    _default_signals()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _build(job: tuple[str, int, str]) -> bytes:
     """One signed package (in a pool process, forked with ``_SEALS`` and the PDF)."""
     from egov.edxml import (
@@ -251,7 +257,7 @@ def build_packages(codes: list[str], counts: dict[str, int]) -> None:
     on every core."""
     jobs = [(code, number, phase) for phase, count in counts.items() for code in codes
             for number in range(1, count + 1)]
-    with mp.get_context("fork").Pool(os.cpu_count() or 2, _default_signals) as pool:
+    with mp.get_context("fork").Pool(os.cpu_count() or 2, _pool_signals) as pool:
         bodies = pool.map(_build, jobs, chunksize=8)
     for (code, _number, phase), body in zip(jobs, bodies, strict=True):
         PACKAGES.setdefault(codes.index(code), {}).setdefault(phase, []).append(body)
@@ -344,7 +350,8 @@ class Recipient:
     def stop(self) -> None:
         self.stopping = True
         self.wake.set()
-        self.server.shutdown()
+        if self.threads[0].is_alive():  # shutdown() waits for a serve_forever that runs
+            self.server.shutdown()
         self.server.server_close()
 
     def _pull_loop(self) -> None:
@@ -925,9 +932,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     started = Started(Servers())
     try:
         with terminate_on_sigterm():
-            return run(args, env, work, started)
+            try:
+                return run(args, env, work, started)
+            finally:
+                started.stop()
     finally:
-        started.stop()
         shutil.rmtree(work, ignore_errors=True)
 
 
@@ -940,11 +949,15 @@ class Started:
     clients: Clients | None = None
 
     def stop(self) -> None:
-        if self.clients is not None:
-            self.clients.close()
-        if self.recipient is not None:
-            self.recipient.stop()
-        self.servers.stop()
+        try:
+            if self.clients is not None:
+                self.clients.close()
+        finally:
+            try:
+                if self.recipient is not None:
+                    self.recipient.stop()
+            finally:
+                self.servers.stop()
 
 
 def run(args: argparse.Namespace, env: dict[str, str], work: Path,
@@ -1050,6 +1063,9 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path,
           f"task worker and their PostgreSQL backends; {hub_cpu / saturated.seconds:.2f} of "
           f"{os.cpu_count()} cores), senders {1000 * client_cpu / accepted:.1f} ms; floor "
           f"{1000 * floor_cpu / max(1, floor_count):.1f} ms (loops and their backends)")
+    if hub_cpu and floor_count:
+        print(f"    CPU ratio (floor ms / hub ms per package): "
+              f"{(floor_cpu / floor_count) / (hub_cpu / accepted):.3f}")
     print("    hub: " + ", ".join(f"{name} {1000 * seconds / accepted:.1f} ms"
                                   for name, seconds in hub_cpu_parts.items()))
     print(f"  push: {pushes} notifications, {pulls} inbox pages pulled"
