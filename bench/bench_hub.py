@@ -23,8 +23,9 @@ options ``egov serve`` gives it, on a free loopback port, and one ``egov db_work
 off, ``EGOV_HUB_PUSH_DELAY_SECONDS`` unset (0.1 s), a private ``EGOV_VAR_DIR``.
 
 The phases, in this order (16 senders: threads spread over ``--client-processes`` forked
-processes, each thread with its own keep-alive ``http.client`` connection and its own
-system's token):
+processes, each thread with its own ``http.client`` connection — gunicorn's sync workers
+close it after each answer, so every package opens a new loopback connection, as a
+connector's would — and its own system's token):
 
 * warm-up: two packages per sender (each worker opens its database connection, its hub
   signer and its trust material); not counted;
@@ -361,11 +362,14 @@ class Recipient:
             self.wake.clear()
             if self.stopping:
                 break
-            try:
-                self.pull(conn)
-            except (OSError, http.client.HTTPException, ValueError) as exc:
-                self.errors.append(repr(exc))
-                conn.close()
+            for attempt in (1, 2):  # once more on a fresh connection if it was closed
+                try:
+                    self.pull(conn)
+                    break
+                except (OSError, http.client.HTTPException, ValueError) as exc:
+                    conn.close()
+                    if attempt == 2:
+                        self.errors.append(repr(exc))
 
     def pull(self, conn: http.client.HTTPConnection) -> None:
         """Every page of the inbox past the last item seen."""
@@ -725,7 +729,7 @@ TIMED_PARTS = [
     # (label, module, attribute): wrapped with a timer for the timed pass
     ("authentication (token lookup)", "egov.exchange.hub_actions", "authenticate"),
     ("parse + schema (parse_package)", "egov.exchange.hub_actions", "parse_package"),
-    ("sender's certificates (load PEM)", "egov.exchange.hub_actions",
+    ("sender agency + certificates (ORM, PEM)", "egov.exchange.hub_actions",
      "_sender_certificates"),
     ("signature: verify_xml around signxml", "egov.exchange.hub_signatures",
      "verify_sender"),
