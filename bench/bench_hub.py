@@ -1034,7 +1034,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path,
     wait_delivered(recipient, [light, saturated, paced], timeout=15.0)
     for phase in (light, saturated, paced):
         delivery(phase, recipient.seen)
-    pushes, pulls = recipient.pushes, recipient.pulls
+    pushes, pulls, pull_errors = recipient.pushes, recipient.pulls, list(recipient.errors)
     servers.stop()
 
     floor_files: dict[int, list[str]] = {}
@@ -1073,8 +1073,7 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path,
     print("    hub: " + ", ".join(f"{name} {1000 * seconds / accepted:.1f} ms"
                                   for name, seconds in hub_cpu_parts.items()))
     print(f"  push: {pushes} notifications, {pulls} inbox pages pulled"
-          + (f", {len(recipient.errors)} pull errors ({recipient.errors[0]})"
-             if recipient.errors else ""))
+          + (f", {len(pull_errors)} pull errors ({pull_errors[0]})" if pull_errors else ""))
     print("  (acceptance time: request written → answer read; paced, from the slot's "
           "scheduled time, and from the actual send. Delivery: send start → first seen "
           "in the recipient's inbox listing after a push.)")
