@@ -50,3 +50,13 @@ def _fresh_calendar_cache() -> None:
     from egov.core import calendar
 
     calendar.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_route_cache() -> None:
+    """The exchange connector keeps "route between agencies" per process for 30 s: a test
+    that connected a deployment (the demo does) must not route the next test's documents
+    through a hub its database does not have."""
+    from egov.exchange import connector_actions
+
+    connector_actions.clear_route_cache()

@@ -73,6 +73,7 @@ class ReceivedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet[InboundPackage]):
     """Packages the hub delivered to the agencies whose registers the caller keeps."""
 
+    queryset = InboundPackage.objects.none()  # the schema's types; rows: get_queryset
     serializer_class = ReceivedSerializer
     permission_classes = [IsOfficial]
     pagination_class = Pagination
@@ -112,6 +113,7 @@ class SentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     """Packages of documents the caller may see, with the statuses their recipients sent
     back; ``lookup`` is the document's id."""
 
+    queryset = OutboundPackage.objects.none()  # the schema's types; rows: get_queryset
     serializer_class = SentSerializer
     permission_classes = [IsOfficial]
     pagination_class = Pagination
