@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.signing",
     "egov.exchange",
+    "egov.directives",
+    "egov.cabinet",
     "egov.web",
 ]
 
@@ -316,3 +318,11 @@ EGOV_PKCS11_PIN = os.environ.get("EGOV_PKCS11_PIN", "")
 EGOV_HUB_CODE = os.environ.get("EGOV_HUB_CODE", "000.00.00.G22")
 EGOV_HUB_MAX_PACKAGE_BYTES = int(os.environ.get("EGOV_HUB_MAX_PACKAGE_BYTES",
                                                 str(20 * 1024 * 1024)))
+
+# --- e-Cabinet and task follow-up ---------------------------------------------------------
+# A task counts as near its deadline this many working days before it.
+EGOV_DIRECTIVES_NEAR_DAYS = int(os.environ.get("EGOV_DIRECTIVES_NEAR_DAYS", "3"))
+# Ballot reminders go out this many working days before the deadline (and on its day: 0).
+EGOV_BALLOT_REMINDER_DAYS = [int(d) for d in env_list("EGOV_BALLOT_REMINDER_DAYS", ["2", "0"])]
+# Where SMS go: "local" writes them to VAR_DIR/sms-outbox.log (cabinet/sms.py).
+EGOV_SMS_ADAPTER = os.environ.get("EGOV_SMS_ADAPTER", "egov.cabinet.sms.LocalSmsAdapter")
