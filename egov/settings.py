@@ -257,6 +257,12 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "egov.core.models.Organisation.Kind",
         "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
         "SignatureFormatEnum": ["pdf", "cms", "xml"],
+        "MeetingKindEnum": "egov.cabinet.models.Meeting.Kind",
+        "MeetingStatusEnum": "egov.cabinet.models.Meeting.Status",
+        "PaperKindEnum": "egov.cabinet.models.Paper.Kind",
+        "PaperStatusEnum": "egov.cabinet.models.Paper.Status",
+        "BallotStatusEnum": "egov.cabinet.models.Ballot.Status",
+        "TaskStatusEnum": "egov.directives.models.TaskStatus",
     },
 }
 
