@@ -57,7 +57,7 @@ def test_a_task_needs_a_lead_and_a_deadline_after_its_source(world: World) -> No
                                lead_agency=world.btc, source_kind="decree",
                                source_date=TODAY, product="report", deadline_kind="date",
                                deadline=TODAY - dt.timedelta(days=1))
-    assert "before the source" in exc.value.message_dict["deadline"][0]
+    assert "24/11/2026" in exc.value.message_dict["deadline"][0]  # names the source's date
     assert not Task.objects.exists()
 
 
