@@ -14,7 +14,7 @@ from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from egov.core import calendar
-from egov.core.models import Organisation, Post, User
+from egov.core.models import Organisation, Position, Post, User
 
 from .models import Task, TaskStatus
 
@@ -46,11 +46,13 @@ def with_status(qs: QuerySet[Task], today: dt.date | None = None) -> QuerySet[Ta
 
 
 def office_posts(user: User) -> QuerySet[Post]:
-    """The user's active posts in the Government Office (or a province's office acting
-    as one: an organisation of kind government_office), which assigns and follows tasks."""
+    """The user's active posts as staff of the Government Office (an organisation of kind
+    government_office), which assigns and follows tasks and runs e-Cabinet. A Government
+    member whose post sits in the Office (the Prime Minister) is not its staff."""
     return Post.objects.filter(
         user=user, is_active=True,
-        organisation__agency__kind=Organisation.Kind.GOVERNMENT_OFFICE)
+        organisation__agency__kind=Organisation.Kind.GOVERNMENT_OFFICE).exclude(
+        position=Position.GOVERNMENT_MEMBER)
 
 
 def is_office(user: User) -> bool:
