@@ -17,7 +17,7 @@ from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -29,6 +29,7 @@ from . import actions, forms as task_forms, queries, review
 from .models import DeadlineRequest, Task, TaskStatus
 
 PAGE_SIZE = 50
+PAGE_ATTENTION = 100
 
 
 def _official(request: HttpRequest) -> User:
@@ -54,14 +55,17 @@ def _task(user: User, pk: int) -> Task:
 def task_list(request: HttpRequest) -> HttpResponse:
     user = _official(request)
     tasks = queries.visible_tasks(user)
+    office = queries.is_office(user)
     form = task_forms.FilterForm(request.GET or None)
+    if not office:  # an agency sees its own tasks: no choice of lead agency to render
+        del form.fields["agency"]
     listed: QuerySet[Task] = queries.with_status(tasks)
     if form.is_valid():
         status = form.cleaned_data.get("status")
         if status:
             listed = tasks.filter(queries.status_conditions()[status])
             listed = queries.with_status(listed)
-        if form.cleaned_data.get("agency"):
+        if office and form.cleaned_data.get("agency"):
             listed = listed.filter(lead_agency=form.cleaned_data["agency"])
     page = Paginator(listed.select_related("lead_agency").order_by("deadline", "id"),
                      PAGE_SIZE).get_page(request.GET.get("page"))
@@ -69,7 +73,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "directives/list.html", {
         "form": form, "page": page, "page_query": query.urlencode(),
-        "is_office": queries.is_office(user), "statuses": TaskStatus,
+        "is_office": office, "statuses": TaskStatus,
     })
 
 
@@ -203,9 +207,12 @@ def _review_tasks(user: User) -> QuerySet[Task]:
 @login_required
 def review_page(request: HttpRequest) -> HttpResponse:
     user = _official(request)
-    data = review.build(_review_tasks(user))
+    # The page lists the first PAGE_ATTENTION overdue and near-due tasks (the CSV and the
+    # PDF carry up to review.ATTENTION_LIMIT): the scorecards count them all.
+    data = review.build(_review_tasks(user), limit=PAGE_ATTENTION)
     return render(request, "directives/review.html", {
         "review": data, "chart": review.chart_svg(data), "totals": data.totals,
+        "task_base": reverse("directives:list"),
     })
 
 
