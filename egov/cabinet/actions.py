@@ -158,6 +158,7 @@ def do_add_item(meeting: Meeting, *, acting_user: User, title: str,
     if meeting.status == Meeting.Status.CLOSED:
         errors["meeting"] = [_("This meeting is closed.")]
     _raise(errors)
+    assert proposing_agency is not None
     with transaction.atomic():
         order = 1 + (meeting.items.aggregate(m=Max("order"))["m"] or 0)
         item = AgendaItem.objects.create(meeting=meeting, order=order, title=title.strip(),
@@ -304,7 +305,8 @@ def do_set_status(meeting: Meeting, *, acting_user: User, status: str) -> Meetin
     """The secretary (or the Office) opens and closes the session."""
     if acting_user.pk not in (meeting.secretary_id, meeting.chair_id):
         _require_office(acting_user)
-    order = [Meeting.Status.SCHEDULED, Meeting.Status.IN_SESSION, Meeting.Status.CLOSED]
+    order = [str(s) for s in (Meeting.Status.SCHEDULED, Meeting.Status.IN_SESSION,
+                              Meeting.Status.CLOSED)]
     if status not in order or order.index(status) != order.index(meeting.status) + 1:
         raise ValidationError({"status": [_("A meeting goes from scheduled to in session "
                                             "to closed.")]})

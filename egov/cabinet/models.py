@@ -89,6 +89,9 @@ class Attendee(models.Model):
         constraints = [models.UniqueConstraint(fields=["meeting", "user"],
                                                name="attendee_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role})"
+
 
 class Outcome(models.TextChoices):
     PENDING = "", _("Not decided yet")
@@ -164,6 +167,9 @@ class PaperVersion(models.Model):
         constraints = [models.UniqueConstraint(fields=["paper", "version"],
                                                name="paper_version_once")]
 
+    def __str__(self) -> str:
+        return f"{self.name} (v{self.version})"
+
 
 class Note(models.Model):
     """A member's private note on a paper: only its author ever reads it."""
@@ -176,6 +182,9 @@ class Note(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["paper", "author"], name="note_once")]
 
+    def __str__(self) -> str:
+        return f"note {self.pk} on paper {self.paper_id}"
+
 
 class SpeakRequest(models.Model):
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="speakers")
@@ -185,6 +194,9 @@ class SpeakRequest(models.Model):
     class Meta:
         ordering = ["at", "id"]
         constraints = [models.UniqueConstraint(fields=["item", "member"], name="speak_once")]
+
+    def __str__(self) -> str:
+        return f"{self.member} on item {self.item_id}"
 
 
 class Stance(models.TextChoices):
@@ -204,6 +216,9 @@ class ItemPosition(models.Model):
         constraints = [models.UniqueConstraint(fields=["item", "member"],
                                                name="position_once")]
 
+    def __str__(self) -> str:
+        return f"{self.member}: {self.stance}"
+
 
 class Conclusion(models.Model):
     """One conclusion of an item; one that assigns work becomes a task when the
@@ -220,6 +235,9 @@ class Conclusion(models.Model):
 
     class Meta:
         ordering = ["item_id", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:80]
 
 
 class Ballot(models.Model):
@@ -260,6 +278,9 @@ class BallotMember(models.Model):
         constraints = [models.UniqueConstraint(fields=["ballot", "user"],
                                                name="ballot_member_once")]
 
+    def __str__(self) -> str:
+        return f"{self.user} in ballot {self.ballot_id}"
+
 
 class BallotPaper(models.Model):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="papers")
@@ -268,6 +289,9 @@ class BallotPaper(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class Choice(models.TextChoices):
@@ -302,3 +326,6 @@ class Answer(models.Model):
             models.UniqueConstraint(fields=["ballot", "member"], condition=Q(is_current=True),
                                     name="answer_one_current"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.member} v{self.version}: {self.choice}"

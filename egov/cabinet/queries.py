@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -31,11 +33,18 @@ from .models import (
     SpeakRequest,
 )
 
-__all__ = ["is_office", "visible_meetings", "visible_papers", "visible_ballots",
-           "visible_answers", "member_of_meeting", "agency_ids"]
+__all__ = [
+    "agency_ids",
+    "is_office",
+    "member_of_meeting",
+    "visible_answers",
+    "visible_ballots",
+    "visible_meetings",
+    "visible_papers",
+]
 
 
-def agency_ids(user: User) -> QuerySet[Post]:
+def agency_ids(user: User) -> QuerySet[Post, Any]:
     return Post.objects.filter(user=user, is_active=True).values("organisation__agency_id")
 
 

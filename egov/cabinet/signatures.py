@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from egov.core.models import User
 from egov.signing import actions as signing
@@ -52,8 +53,8 @@ def member_certificates(members: list[int]) -> dict[int, set[str]]:
 
 
 def check(member: User, data: bytes, signature: bytes, *,
-          certificates: set[str] | None = None, roots: list | None = None,  # type: ignore[type-arg]
-          crls: list | None = None) -> Check:  # type: ignore[type-arg]
+          certificates: set[str] | None = None, roots: list[Any] | None = None,
+          crls: list[Any] | None = None) -> Check:
     """The signature verifies over ``data`` to the platform's trust roots, and its signer
     is one of the member's own personal certificates."""
     try:

@@ -31,4 +31,5 @@ class LocalSmsAdapter:
 
 
 def adapter() -> SmsAdapter:
-    return import_string(settings.EGOV_SMS_ADAPTER)()  # type: ignore[no-any-return]
+    adapter_class: type[SmsAdapter] = import_string(settings.EGOV_SMS_ADAPTER)
+    return adapter_class()

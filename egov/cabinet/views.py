@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 
 from egov.core.models import User
 
-from . import actions, forms as cabinet_forms, queries
+from . import actions, queries
+from . import forms as cabinet_forms
 from .models import (
     AgendaItem,
     Answer,
@@ -54,6 +55,11 @@ def _flash(request: HttpRequest, exc: ValidationError) -> None:
 
 
 FORM_FIELDS = {"signature": "sign"}  # the action's field → the form's
+
+
+def _form_errors(request: HttpRequest, form: forms.Form) -> None:
+    for field, errors in form.errors.items():
+        messages.error(request, f"{field}: {' '.join(str(e) for e in errors)}")
 
 
 def _apply(form: forms.Form, exc: ValidationError) -> None:
@@ -274,7 +280,7 @@ def record_outcome(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     item = _item(user, pk, item_pk)
     form = cabinet_forms.OutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        _form_errors(request, form)
         return redirect("cabinet:meeting", pk=pk)
     data = form.cleaned_data
     rows = []
@@ -314,7 +320,7 @@ def schedule(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The meeting is scheduled."))
             return redirect("cabinet:meeting", pk=meeting.pk)
     else:
-        messages.error(request, "; ".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()))
+        _form_errors(request, form)
     return redirect("cabinet:home")
 
 

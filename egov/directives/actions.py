@@ -110,7 +110,7 @@ def check_task(data: dict[str, Any]) -> list[dt.date]:
             errors["until"] = [_("Give the last day of the periodic task, after the "
                                  "source's date.")]
     _raise(errors)
-    found = rules.deadlines(kind=kind, source_date=source_date, deadline=data.get("deadline"),
+    found = rules.deadlines(kind=str(kind), source_date=source_date, deadline=data.get("deadline"),
                             working_days=data.get("working_days"),
                             period=data.get("period") or "", until=data.get("until"),
                             add_working_days=calendar.add_working_days)
@@ -171,7 +171,8 @@ def do_assign_inside(task: Task, *, acting_user: User, unit: Organisation | None
     """A leader of the lead or a coordinating agency passes the task on inside it."""
     leader_posts = Post.objects.filter(user=acting_user, is_active=True,
                                        position__in=LEADERS)
-    agencies = set(leader_posts.values_list("organisation__agency_id", flat=True))
+    agencies = {pk for pk in leader_posts.values_list("organisation__agency_id", flat=True)
+                if pk is not None}
     on_task = {task.lead_agency_id, *task.coordinating_agencies.values_list("id", flat=True)}
     mine = agencies & on_task
     if not mine:

@@ -26,8 +26,8 @@ def load(codes: dict[str, Organisation]) -> None:
             acting_user=office, content=content, lead_agency=lead,
             source_kind=extra.pop("source_kind", "directive"),  # type: ignore[arg-type]
             source_reference=extra.pop("ref", "Chỉ thị 05/CT-TTg"),  # type: ignore[arg-type]
-            source_date=today - dt.timedelta(days=source_days_ago), product=extra.pop(
-                "product", "report"), deadline_kind="date", deadline=deadline,
+            source_date=today - dt.timedelta(days=source_days_ago),
+            product=str(extra.pop("product", "report")), deadline_kind="date", deadline=deadline,
             **extra)[0]  # type: ignore[arg-type]
 
     overdue = task("Báo cáo Thủ tướng Chính phủ tình hình giải ngân vốn đầu tư công 10 tháng "

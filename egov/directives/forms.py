@@ -53,8 +53,9 @@ class ProgressForm(forms.Form):
     text = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 3}),
                            required=False)
     percent = forms.IntegerField(label=_("Percentage done"), required=False)
-    files = forms.FileField(label=_("Attachments"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"allow_multiple_selected": True}))
+    attachments = forms.FileField(label=_("Attachments"), required=False,
+                            widget=forms.ClearableFileInput(
+                                attrs={"allow_multiple_selected": True}))
 
 
 class DoneForm(forms.Form):

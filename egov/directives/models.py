@@ -126,6 +126,9 @@ class InternalAssignment(models.Model):
     class Meta:
         ordering = ["assigned_at", "id"]
 
+    def __str__(self) -> str:
+        return f"{self.unit or self.user} ({self.task_id})"
+
 
 class ProgressReport(models.Model):
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="reports")
@@ -139,6 +142,9 @@ class ProgressReport(models.Model):
     class Meta:
         ordering = ["-at", "-id"]
 
+    def __str__(self) -> str:
+        return f"{self.percent}% ({self.task_id})"
+
 
 class ReportFile(models.Model):
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
@@ -147,6 +153,9 @@ class ReportFile(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class DeadlineRequest(models.Model):
@@ -177,3 +186,6 @@ class DeadlineRequest(models.Model):
             models.UniqueConstraint(fields=["task"], condition=Q(decision="pending"),
                                     name="deadline_request_one_pending"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.old_deadline} → {self.new_deadline} ({self.decision})"

@@ -8,6 +8,7 @@ aggregates, so that lists and scorecards filter and count in SQL with one defini
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Case, CharField, Count, F, Q, QuerySet, Value, When
@@ -45,6 +46,11 @@ def with_status(qs: QuerySet[Task], today: dt.date | None = None) -> QuerySet[Ta
         default=Value(str(TaskStatus.IN_PROGRESS)), output_field=CharField()))
 
 
+def status_of(task: Task) -> TaskStatus:
+    """The status ``with_status`` annotated on a task."""
+    return TaskStatus(task.__dict__["status"])
+
+
 def office_posts(user: User) -> QuerySet[Post]:
     """The user's active posts as staff of the Government Office (an organisation of kind
     government_office), which assigns and follows tasks and runs e-Cabinet. A Government
@@ -62,8 +68,8 @@ def is_office(user: User) -> bool:
 
 
 def user_agency_ids(user: User) -> list[int]:
-    return list(Post.objects.filter(user=user, is_active=True)
-                .values_list("organisation__agency_id", flat=True).distinct())
+    return [pk for pk in Post.objects.filter(user=user, is_active=True)
+            .values_list("organisation__agency_id", flat=True).distinct() if pk is not None]
 
 
 def visible_tasks(user: User) -> QuerySet[Task]:
@@ -79,7 +85,7 @@ def visible_tasks(user: User) -> QuerySet[Task]:
     return Task.objects.filter(Q(lead_agency_id__in=agencies) | Q(pk__in=coordinated))
 
 
-def scorecards(tasks: QuerySet[Task], today: dt.date | None = None) -> list[dict[str, object]]:
+def scorecards(tasks: QuerySet[Task], today: dt.date | None = None) -> list[dict[str, Any]]:
     """Per lead agency: assigned, done on time, done late, overdue, near deadline, in
     progress and the on-time rate (done on time over everything that fell due or was
     done) — one aggregate query."""
@@ -91,12 +97,13 @@ def scorecards(tasks: QuerySet[Task], today: dt.date | None = None) -> list[dict
                       overdue=Count("id", filter=c[TaskStatus.OVERDUE]),
                       near=Count("id", filter=c[TaskStatus.NEAR_DEADLINE]))
             .order_by("-overdue", "lead_agency__name"))
-    result = []
+    result: list[dict[str, Any]] = []
     for row in rows:
-        due = row["on_time"] + row["late"] + row["overdue"]
-        row["in_progress"] = row["assigned"] - due - row["near"]
-        row["rate"] = round(100 * row["on_time"] / due, 1) if due else None
-        result.append(row)
+        card: dict[str, Any] = dict(row)
+        due = card["on_time"] + card["late"] + card["overdue"]
+        card["in_progress"] = card["assigned"] - due - card["near"]
+        card["rate"] = round(100 * card["on_time"] / due, 1) if due else None
+        result.append(card)
     return result
 
 

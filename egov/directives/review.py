@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import queries
-from .models import Task, TaskStatus
+from .models import Task
 
 ATTENTION_LIMIT = 500
 
@@ -65,7 +65,8 @@ def chart_svg(review: Review, top: int = 15) -> str:
     cards = sorted(review.cards, key=lambda c: (-int(c["assigned"]), c["lead_agency__name"]))
     cards = cards[:top]
     chart = pygal.HorizontalStackedBar(style=style, width=900, height=120 + 32 * len(cards),
-                                       legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1,
+                                       legend_at_bottom=True, legend_at_bottom_columns=3,
+                                       truncate_legend=-1,
                                        disable_xml_declaration=True, show_y_guides=False,
                                        print_values=False, margin=10, truncate_label=40)
     chart.title = _("Tasks by lead agency")
@@ -92,7 +93,7 @@ def csv_bytes(review: Review) -> bytes:
                      _("Progress (%)")])
     for task in review.attention:
         writer.writerow([task.lead_agency.name, task.content, task.source_reference,
-                         task.deadline.strftime("%d/%m/%Y"), TaskStatus(task.status).label,
+                         task.deadline.strftime("%d/%m/%Y"), queries.status_of(task).label,
                          task.progress])
     # A byte-order mark so that spreadsheet programs read the Vietnamese text as UTF-8.
     return ("\ufeff" + out.getvalue()).encode("utf-8")

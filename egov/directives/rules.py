@@ -14,10 +14,8 @@ MAX_OCCURRENCES = 60
 def period_end(start: dt.date, period: str, index: int) -> dt.date:
     """The last day of the ``index``-th (1-based) month or quarter from ``start``'s."""
     months = 1 if period == Period.MONTHLY else 3
-    if period == Period.QUARTERLY:
-        first_month = (start.month - 1) // 3 * 3 + 1
-    else:
-        first_month = start.month
+    first_month = (start.month - 1) // 3 * 3 + 1 if period == Period.QUARTERLY \
+        else start.month
     month0 = start.year * 12 + first_month - 1 + (index + 1) * months  # the month after it
     year, month = divmod(month0, 12)
     return dt.date(year, month + 1, 1) - dt.timedelta(days=1)

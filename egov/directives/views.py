@@ -25,7 +25,8 @@ from django.views.decorators.http import require_POST
 from egov.core.models import Post, User
 from egov.core.rules import LEADERS
 
-from . import actions, forms as task_forms, queries, review
+from . import actions, queries, review
+from . import forms as task_forms
 from .models import DeadlineRequest, Task, TaskStatus
 
 PAGE_SIZE = 50
@@ -127,7 +128,7 @@ def _render_detail(request: HttpRequest, task: Task, user: User,
                    bound: dict[str, forms.Form] | None = None, status: int = 200
                    ) -> HttpResponse:
     context = {
-        "task": task, "status_label": TaskStatus(task.status).label,
+        "task": task, "status_label": queries.status_of(task).label,
         "coordinators": list(task.coordinating_agencies.all()),
         "reports": list(task.reports.select_related("agency", "by").prefetch_related("files")),
         "requests": list(task.deadline_requests.select_related("requested_by", "decided_by")),
@@ -160,7 +161,7 @@ def report_progress(request: HttpRequest, pk: int) -> HttpResponse:
     def run(task: Task, user: User, data: dict[str, Any]) -> None:
         actions.do_report_progress(task, acting_user=user, text=data["text"],
                                    percent=data["percent"],
-                                   uploads=request.FILES.getlist("files"))
+                                   uploads=request.FILES.getlist("attachments"))
     return _post_action(request, pk, "progress", task_forms.ProgressForm(request.POST),
                         run, _("Your progress report is recorded."))
 

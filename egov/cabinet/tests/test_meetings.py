@@ -22,8 +22,8 @@ from .conftest import PDF, Cabinet, schedule
 
 def test_papers_are_checked_before_members_see_them(cab: Cabinet) -> None:
     meeting = schedule(cab)
-    item = actions.do_add_item(meeting, acting_user=cab.office, title="Dự án Luật Đất đai (sửa đổi)",
-                               proposing_agency=cab.w.btc)
+    item = actions.do_add_item(meeting, acting_user=cab.office,
+                               title="Dự án Luật Đất đai (sửa đổi)", proposing_agency=cab.w.btc)
     with pytest.raises(ValidationError) as exc:
         actions.do_upload_paper(item, acting_user=cab.w.btc_specialist, kind="submission",
                                 title="Tờ trình", upload=("to-trinh.docx", b"PK\x03\x04 not pdf"))

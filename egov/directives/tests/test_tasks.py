@@ -107,7 +107,8 @@ def test_progress_from_an_agency_not_on_the_task_is_refused(world: World) -> Non
 
 
 def test_a_coordinator_reports_without_moving_the_lead_percentage(world: World) -> None:
-    task = make_task(world, deadline=TODAY + dt.timedelta(days=30), coordinating_agencies=[world.bxd])
+    task = make_task(world, deadline=TODAY + dt.timedelta(days=30),
+                     coordinating_agencies=[world.bxd])
     actions.do_report_progress(task, acting_user=world.bxd_specialist, text="Đã góp ý",
                                percent=100)
     task.refresh_from_db()
