@@ -64,8 +64,8 @@ def chart_svg(review: Review, top: int = 15) -> str:
                   label_font_size=12, legend_font_size=12, major_label_font_size=12)
     cards = sorted(review.cards, key=lambda c: (-int(c["assigned"]), c["lead_agency__name"]))
     cards = cards[:top]
-    chart = pygal.HorizontalStackedBar(style=style, width=900, height=120 + 32 * len(cards),
-                                       legend_at_bottom=True, legend_at_bottom_columns=3,
+    chart = pygal.HorizontalStackedBar(style=style, width=900, height=170 + 34 * len(cards),
+                                       legend_at_bottom=True, legend_at_bottom_columns=5,
                                        truncate_legend=-1,
                                        disable_xml_declaration=True, show_y_guides=False,
                                        print_values=False, margin=10, truncate_label=40)

@@ -119,5 +119,7 @@ def test_a_replaced_member_keeps_earlier_meetings_only(cab: Cabinet) -> None:
     assert list(queries.visible_meetings(cab.justice)) == [before]
     assert set(queries.visible_meetings(cab.office)) == {before, after}
     assert set(queries.visible_meetings(cab.guest)) == {before, after}
+    # The Prime Minister's post is in the Office's tree, but a member is not its staff.
+    assert not queries.is_office(cab.pm) and queries.is_office(cab.office)
     with pytest.raises(ValidationError):
         schedule(cab, members=[cab.pm, cab.justice])
