@@ -8,7 +8,8 @@ class CabinetConfig(AppConfig):
     verbose_name = _("e-Cabinet")
 
     def ready(self) -> None:
-        from . import hooks, menu
+        from . import hooks, menu, panels
 
         hooks.connect()
         menu.register_all()
+        panels.register_all()

@@ -60,6 +60,11 @@ def _attending(user: User) -> Q:
     return (Q(Exists(member)) & Q(Exists(serving))) | Q(Exists(guest))
 
 
+def attending_meetings(user: User) -> QuerySet[Meeting]:
+    """The meetings the person attends (as a serving member or a guest)."""
+    return Meeting.objects.annotate(day=TruncDate("starts_at")).filter(_attending(user))
+
+
 def visible_meetings(user: User) -> QuerySet[Meeting]:
     if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
         return Meeting.objects.none()

@@ -57,3 +57,13 @@ def test_ballot_answer_form_names_the_field(cab: Cabinet) -> None:
     assert response.context["form"].errors["sign"]  # unsigned: the signing box names it
     assert _client(cab.w.bxd_specialist).get(f"/cabinet/ballots/{ballot.pk}/").status_code \
         == 404
+
+
+def test_home_panel_counts_meetings_and_ballots_waiting(cab: Cabinet) -> None:
+    schedule(cab)
+    ballot = actions.do_create_ballot(acting_user=cab.office, title="Phiếu", question="?",
+                                      working_days=3)
+    actions.do_open_ballot(ballot, acting_user=cab.office)
+    page = _client(cab.justice).get("/")
+    [panel] = [p for p in page.context["panels"] if p.key == "role:government_member"]
+    assert [(i.count, i.urgent) for i in panel.items] == [(1, False), (1, True)]
