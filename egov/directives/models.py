@@ -100,7 +100,10 @@ class Task(models.Model):
             models.CheckConstraint(condition=Q(progress__lte=100), name="task_progress_100"),
         ]
         indexes = [
-            models.Index(fields=["lead_agency", "deadline"], name="task_lead_deadline"),
+            # Covers the review's aggregate (scanned in agency order, no table access) and
+            # an agency's list in deadline order.
+            models.Index(fields=["lead_agency", "deadline", "done_on"],
+                         name="task_lead_deadline_done"),
             models.Index(fields=["done_on", "deadline"], name="task_done_deadline"),
         ]
 
