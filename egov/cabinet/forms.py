@@ -28,11 +28,13 @@ class MeetingForm(forms.Form):
                                    required=False)
     guests = forms.ModelMultipleChoiceField(label=_("Invited guests"), required=False,
                                             queryset=User.objects.none())
+    remote = forms.ModelMultipleChoiceField(label=_("Taking part remotely"), required=False,
+                                            queryset=User.objects.none())
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["chair"].queryset = _officials()  # type: ignore[attr-defined]
-        self.fields["guests"].queryset = _officials()  # type: ignore[attr-defined]
+        for name in ("chair", "guests", "remote"):
+            self.fields[name].queryset = _officials()  # type: ignore[attr-defined]
 
 
 class ItemForm(forms.Form):

@@ -313,7 +313,8 @@ def schedule(request: HttpRequest) -> HttpResponse:
             meeting = actions.do_schedule_meeting(
                 acting_user=user, kind=data["kind"], title=data["title"],
                 starts_at=data["starts_at"], chair=data["chair"], place=data["place"],
-                online_url=data["online_url"], guests=list(data["guests"]))
+                online_url=data["online_url"], guests=list(data["guests"]),
+                remote=list(data["remote"]))
         except ValidationError as exc:
             _flash(request, exc)
         else:

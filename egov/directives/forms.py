@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from egov.core.models import Organisation
+from egov.core.models import Organisation, User
 from egov.documents.models import Direction, Document, Status
 
 from .models import DeadlineKind, Period, Product, SourceKind, TaskStatus
@@ -76,6 +76,23 @@ class DeadlineRequestForm(forms.Form):
                                    required=False)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}),
                              required=False)
+
+
+class AssignInsideForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Unit"), required=False,
+                                  queryset=Organisation.objects.none())
+    user = forms.ModelChoiceField(label=_("Person"), required=False,
+                                  queryset=User.objects.none())
+    instruction = forms.CharField(label=_("Instruction"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args: Any, agency_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = Organisation.objects.filter(  # type: ignore[attr-defined]
+            agency_id__in=agency_ids, is_active=True).order_by("path")
+        self.fields["user"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            posts__organisation__agency_id__in=agency_ids, posts__is_active=True,
+            is_active=True).distinct().order_by("full_name")
 
 
 class DecideForm(forms.Form):

@@ -114,6 +114,8 @@ def _forms(request: HttpRequest, task: Task, user: User,
         "done_form": bound.get("done") or task_forms.DoneForm(agency_id=task.lead_agency_id),
         "deadline_form": bound.get("deadline") or task_forms.DeadlineRequestForm(),
         "decide_form": bound.get("decide") or task_forms.DecideForm(),
+        "assign_form": bound.get("assign") or task_forms.AssignInsideForm(
+            agency_ids=sorted(agencies & on_task)),
     }
 
 
@@ -201,6 +203,23 @@ def decide_deadline(request: HttpRequest, pk: int, request_pk: int) -> HttpRespo
                         _("The decision is recorded."))
 
 
+@login_required
+@require_POST
+def assign_inside(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _official(request)
+    task = _task(user, pk)
+    agencies = sorted(set(queries.user_agency_ids(user))
+                      & {task.lead_agency_id,
+                         *task.coordinating_agencies.values_list("id", flat=True)})
+
+    def run(task: Task, user: User, data: dict[str, Any]) -> None:
+        actions.do_assign_inside(task, acting_user=user, unit=data["unit"], user=data["user"],
+                                 instruction=data["instruction"])
+    return _post_action(request, pk, "assign",
+                        task_forms.AssignInsideForm(request.POST, agency_ids=agencies), run,
+                        _("The task is assigned inside your agency."))
+
+
 def _review_tasks(user: User) -> QuerySet[Task]:
     return queries.visible_tasks(user)
 
@@ -248,6 +267,7 @@ urlpatterns: list[URLPattern] = [
     path("<int:pk>/", task_detail, name="detail"),
     path("<int:pk>/progress/", report_progress, name="progress"),
     path("<int:pk>/done/", mark_done, name="done"),
+    path("<int:pk>/assign/", assign_inside, name="assign_inside"),
     path("<int:pk>/deadline/", request_deadline, name="request_deadline"),
     path("<int:pk>/deadline/<int:request_pk>/", decide_deadline, name="decide_deadline"),
 ]

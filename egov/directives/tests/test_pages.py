@@ -81,3 +81,14 @@ def test_review_csv_and_pdf(world: World) -> None:
     # An agency's review covers its own tasks only.
     assert "Bộ Tài chính" not in _client(world.bxd_specialist).get(
         "/tasks/review.csv").content.decode("utf-8-sig")
+
+
+def test_leader_assigns_inside_through_the_page(world: World) -> None:
+    task = make_task(world, deadline=timezone.localdate() + dt.timedelta(days=9))
+    unit = world.btc_specialist.posts.get().organisation
+    client = _client(world.btc_leader)
+    assert "assign_form" in client.get(f"/tasks/{task.pk}/").context
+    response = client.post(f"/tasks/{task.pk}/assign/", {"unit": "", "user": ""})
+    assert response.status_code == 400 and response.context["assign_form"].errors["unit"]
+    client.post(f"/tasks/{task.pk}/assign/", {"unit": unit.pk, "instruction": "Chủ trì"})
+    assert task.assignments.get().unit == unit
