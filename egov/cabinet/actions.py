@@ -426,9 +426,10 @@ def do_draft_conclusions_notice(meeting: Meeting, *, acting_user: User) -> Docum
     return document
 
 
-def tasks_from_notice(document: Document) -> list[int]:
+def tasks_from_notice(document: Document, issued_by: User) -> list[int]:
     """When a meeting's conclusions notice is issued (documents' issue hook, inside its
-    transaction), each conclusion that assigns work becomes a task linked to it."""
+    transaction), each conclusion that assigns work becomes a task linked to it, assigned
+    in the name of the Office's clerk who issued the notice."""
     meeting = Meeting.objects.filter(conclusions_notice=document).first()
     if meeting is None:
         return []
@@ -436,7 +437,7 @@ def tasks_from_notice(document: Document) -> list[int]:
     for row in Conclusion.objects.filter(item__meeting=meeting, task__isnull=True
                                          ).select_related("lead_agency"):
         [task] = directives.do_create_task(
-            acting_user=meeting.created_by, content=row.text, lead_agency=row.lead_agency,
+            acting_user=issued_by, content=row.text, lead_agency=row.lead_agency,
             source_kind=SourceKind.CONCLUSIONS_NOTICE, source_document=document,
             source_reference=document.symbol, source_date=_local_day(meeting.starts_at),
             product="other", deadline_kind="date", deadline=row.deadline)
@@ -607,8 +608,9 @@ def compute_tally(ballot: Ballot) -> dict[str, Any]:
                                   certificates=certs.get(answer.member_id, set()),
                                   roots=roots, crls=crls)
         signed = json.loads(bytes(answer.payload))
-        if not result.ok or signed.get("choice") != answer.choice or \
-                signed.get("member") != answer.member_id or signed.get("ballot") != ballot.pk:
+        if not result.ok or (signed.get("choice"), signed.get("member"), signed.get("ballot"),
+                             signed.get("version"), signed.get("comment")) != (
+                answer.choice, answer.member_id, ballot.pk, answer.version, answer.comment):
             failed.append({"member": answer.member_id, "problem": result.problem or
                            "the stored answer differs from what was signed"})
             continue

@@ -9,7 +9,7 @@ from typing import Any
 def _notice_issued(document: Any, acting_user: Any) -> None:
     from . import actions
 
-    actions.tasks_from_notice(document)
+    actions.tasks_from_notice(document, acting_user)
 
 
 def connect() -> None:

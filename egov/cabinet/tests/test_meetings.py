@@ -107,8 +107,8 @@ def test_positions_no_objection_block_outcomes_and_tasks(cab: Cabinet,
     documents.do_approve(notice, acting_user=cab.w.office_leader)
     issued = documents.do_issue(notice, acting_user=clerk)
     task = Task.objects.get()
-    assert (task.source_document_id, task.lead_agency_id, task.deadline, task.source_reference) \
-        == (issued.pk, cab.w.bxd.pk, deadline, issued.symbol)
+    assert (task.source_document_id, task.lead_agency_id, task.deadline, task.source_reference,
+            task.assigned_by) == (issued.pk, cab.w.bxd.pk, deadline, issued.symbol, clerk)
 
 
 def test_a_replaced_member_keeps_earlier_meetings_only(cab: Cabinet) -> None:
