@@ -30,7 +30,7 @@ from . import forms as task_forms
 from .models import DeadlineRequest, Task, TaskStatus
 
 PAGE_SIZE = 50
-PAGE_ATTENTION = 100
+PAGE_ATTENTION = 50
 
 
 def _official(request: HttpRequest) -> User:
@@ -227,7 +227,7 @@ def _review_tasks(user: User) -> QuerySet[Task]:
 @login_required
 def review_page(request: HttpRequest) -> HttpResponse:
     user = _official(request)
-    # The page lists the first PAGE_ATTENTION overdue and near-due tasks (the CSV and the
+    # The page lists PAGE_ATTENTION overdue and near-due tasks (of the worst agencies first) (the CSV and the
     # PDF carry up to review.ATTENTION_LIMIT): the scorecards count them all.
     data = review.build(_review_tasks(user), limit=PAGE_ATTENTION)
     return render(request, "directives/review.html", {
