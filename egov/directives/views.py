@@ -227,8 +227,8 @@ def _review_tasks(user: User) -> QuerySet[Task]:
 @login_required
 def review_page(request: HttpRequest) -> HttpResponse:
     user = _official(request)
-    # The page lists PAGE_ATTENTION overdue and near-due tasks (of the worst agencies first) (the CSV and the
-    # PDF carry up to review.ATTENTION_LIMIT): the scorecards count them all.
+    # The page lists PAGE_ATTENTION overdue and near-due tasks, the worst agencies' first
+    # (the CSV and the PDF carry up to review.ATTENTION_LIMIT); the scorecards count all.
     data = review.build(_review_tasks(user), limit=PAGE_ATTENTION)
     return render(request, "directives/review.html", {
         "review": data, "chart": review.chart_svg(data), "totals": data.totals,
