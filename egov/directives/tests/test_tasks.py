@@ -185,3 +185,17 @@ def test_scorecards_in_two_queries(world: World, django_assert_num_queries: obje
     assert (cards["Bộ Tài chính"]["assigned"], cards["Bộ Tài chính"]["overdue"],
             cards["Bộ Tài chính"]["in_progress"], cards["Bộ Tài chính"]["rate"]) == (2, 1, 1, 0.0)
     assert (cards["Bộ Xây dựng"]["on_time"], cards["Bộ Xây dựng"]["rate"]) == (1, 100.0)
+
+
+def test_review_lists_the_worst_agencies_first(world: World) -> None:
+    from .. import review
+
+    for n in range(3):
+        make_task(world, lead=world.btc, deadline=TODAY - dt.timedelta(days=n + 1),
+                  content=f"btc {n}")
+    make_task(world, lead=world.bxd, deadline=TODAY - dt.timedelta(days=9), content="bxd")
+    data = review.build(Task.objects.all(), TODAY, limit=2)
+    assert [t.content for t in data.attention] == ["btc 2", "btc 1"]  # by deadline
+    assert data.attention_total == 4
+    assert [name for name, _tasks in review.build(Task.objects.all(), TODAY).by_agency()] \
+        == ["Bộ Tài chính", "Bộ Xây dựng"]
