@@ -32,7 +32,7 @@ def load(codes: dict[str, Organisation]) -> None:
 
     overdue = task("Báo cáo Thủ tướng Chính phủ tình hình giải ngân vốn đầu tư công 10 tháng "
                    "năm 2026, đề xuất giải pháp tháo gỡ vướng mắc", btc, 45,
-                   today - dt.timedelta(days=6), ref="Thông báo 412/TB-VPCP",
+                   today - dt.timedelta(days=6), ref="412/TB-VPCP",
                    source_kind="conclusions_notice")
     followed = task("Hoàn thiện hồ sơ dự án Luật Quản lý nợ công (sửa đổi), trình Chính phủ",
                     btc, 20, today + dt.timedelta(days=40), product="draft_decree",
@@ -42,7 +42,7 @@ def load(codes: dict[str, Organisation]) -> None:
         text="Đã lấy ý kiến các bộ, ngành và địa phương; đang tổng hợp, tiếp thu, giải trình.",
         percent=40)
     task("Rà soát, sửa đổi định mức kinh tế - kỹ thuật trong xây dựng nhà ở xã hội", bxd, 30,
-         calendar.add_working_days(today, 2), ref="Nghị quyết 18/NQ-CP", source_kind="decree")
+         calendar.add_working_days(today, 2), ref="18/NQ-CP", source_kind="decree")
     done = task("Ban hành kế hoạch triển khai sắp xếp đơn vị hành chính cấp xã", bnv, 60,
                 today - dt.timedelta(days=10))
     # Done before the demo's day: written directly (the demo has no official of Bộ Nội vụ
@@ -53,7 +53,7 @@ def load(codes: dict[str, Organisation]) -> None:
     done.save(update_fields=["done_on", "done_note", "progress"])
     actions.do_create_task(
         acting_user=office, lead_agency=qn, source_kind="directive",
-        source_reference="Chỉ thị 05/CT-TTg", source_date=today - dt.timedelta(days=10),
+        source_reference="05/CT-TTg", source_date=today - dt.timedelta(days=10),
         content="Báo cáo hằng tháng kết quả thực hiện Đề án 06 trên địa bàn tỉnh",
         product="report", deadline_kind="periodic", period="monthly",
         until=today + dt.timedelta(days=120))
