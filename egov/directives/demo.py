@@ -25,7 +25,7 @@ def load(codes: dict[str, Organisation]) -> None:
         return actions.do_create_task(
             acting_user=office, content=content, lead_agency=lead,
             source_kind=extra.pop("source_kind", "directive"),  # type: ignore[arg-type]
-            source_reference=extra.pop("ref", "Chỉ thị 05/CT-TTg"),  # type: ignore[arg-type]
+            source_reference=extra.pop("ref", "05/CT-TTg"),  # type: ignore[arg-type]
             source_date=today - dt.timedelta(days=source_days_ago),
             product=str(extra.pop("product", "report")), deadline_kind="date", deadline=deadline,
             **extra)[0]  # type: ignore[arg-type]
@@ -42,7 +42,7 @@ def load(codes: dict[str, Organisation]) -> None:
         text="Đã lấy ý kiến các bộ, ngành và địa phương; đang tổng hợp, tiếp thu, giải trình.",
         percent=40)
     task("Rà soát, sửa đổi định mức kinh tế - kỹ thuật trong xây dựng nhà ở xã hội", bxd, 30,
-         calendar.add_working_days(today, 2), ref="18/NQ-CP", source_kind="decree")
+         calendar.add_working_days(today, 2), ref="35/2025/NĐ-CP", source_kind="decree")
     done = task("Ban hành kế hoạch triển khai sắp xếp đơn vị hành chính cấp xã", bnv, 60,
                 today - dt.timedelta(days=10))
     # Done before the demo's day: written directly (the demo has no official of Bộ Nội vụ
