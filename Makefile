@@ -41,7 +41,7 @@ typecheck: install-test
 	$(BIN)/mypy egov
 
 # The suite runs on every core (pytest-xdist; each worker has its own test database).
-PYTEST_ARGS ?= -n auto
+PYTEST_ARGS ?= -n auto --durations=15
 
 pytest: install-test system-deps
 	$(BIN)/pytest $(PYTEST_ARGS)

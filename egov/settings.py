@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.signing",
     "egov.exchange",
+    "egov.directives",
+    "egov.cabinet",
     "egov.web",
 ]
 
@@ -255,6 +257,12 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "egov.core.models.Organisation.Kind",
         "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
         "SignatureFormatEnum": ["pdf", "cms", "xml"],
+        "MeetingKindEnum": "egov.cabinet.models.Meeting.Kind",
+        "MeetingStatusEnum": "egov.cabinet.models.Meeting.Status",
+        "PaperKindEnum": "egov.cabinet.models.Paper.Kind",
+        "PaperStatusEnum": "egov.cabinet.models.Paper.Status",
+        "BallotStatusEnum": "egov.cabinet.models.Ballot.Status",
+        "TaskStatusEnum": "egov.directives.models.TaskStatus",
     },
 }
 
@@ -321,3 +329,11 @@ EGOV_HUB_MAX_PACKAGE_BYTES = int(os.environ.get("EGOV_HUB_MAX_PACKAGE_BYTES",
 EGOV_HUB_PUSH_DELAY_SECONDS = float(os.environ.get("EGOV_HUB_PUSH_DELAY_SECONDS", "0.1"))
 EGOV_EXCHANGE_RETRY_MAX_SECONDS = float(os.environ.get("EGOV_EXCHANGE_RETRY_MAX_SECONDS",
                                                        "300"))
+
+# --- e-Cabinet and task follow-up ---------------------------------------------------------
+# A task counts as near its deadline this many working days before it.
+EGOV_DIRECTIVES_NEAR_DAYS = int(os.environ.get("EGOV_DIRECTIVES_NEAR_DAYS", "3"))
+# Ballot reminders go out this many working days before the deadline (and on its day: 0).
+EGOV_BALLOT_REMINDER_DAYS = [int(d) for d in env_list("EGOV_BALLOT_REMINDER_DAYS", ["2", "0"])]
+# Where SMS go: "local" writes them to VAR_DIR/sms-outbox.log (cabinet/sms.py).
+EGOV_SMS_ADAPTER = os.environ.get("EGOV_SMS_ADAPTER", "egov.cabinet.sms.LocalSmsAdapter")

@@ -208,10 +208,11 @@ def test_missing_page_names_give_no_link(db: None) -> None:
 # superusers (three: the account's positions, Django's user and group permissions), and
 # the session save (UPDATE inside a savepoint in tests); the documents' panel adds two for
 # clerks, leaders, unit heads and specialists (the permission rule's led units, and one
-# aggregate of every count). Citizens and businesses get neither calendar nor menu query.
+# aggregate of every count); e-Cabinet's panel adds two for Government members (meetings
+# ahead, ballots waiting). Citizens and businesses get neither calendar nor menu query.
 @pytest.mark.parametrize(("username", "queries"), [
     ("vanthu", 12), ("chuyenvien", 12), ("vutruong", 12), ("lanhdao", 12), ("capho", 12),
-    ("motcua", 10), ("thanhvien", 10), ("quantri", 12), ("congdan", 6), ("doanhnghiep", 6),
+    ("motcua", 10), ("thanhvien", 12), ("quantri", 12), ("congdan", 6), ("doanhnghiep", 6),
 ])
 def test_home_page_query_count(signed_in: SignIn, django_assert_num_queries: DjangoAssertNumQueries,
                                username: str, queries: int) -> None:
