@@ -71,7 +71,8 @@ ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Received pa
 @extend_schema(tags=[TAG])
 class ReceivedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                       viewsets.GenericViewSet[InboundPackage]):
-    """Packages the hub delivered to the agencies whose registers the caller keeps."""
+    """Packages the hub delivered to the agencies whose registers the caller keeps
+    (``?state=received|registered|refused`` filters)."""
 
     queryset = InboundPackage.objects.none()  # the schema's types; rows: get_queryset
     serializer_class = ReceivedSerializer
@@ -111,7 +112,7 @@ class ReceivedViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
 class SentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                   viewsets.GenericViewSet[OutboundPackage]):
     """Packages of documents the caller may see, with the statuses their recipients sent
-    back; ``lookup`` is the document's id."""
+    back (``?state=pending|sent|failed`` filters); ``lookup`` is the document's id."""
 
     queryset = OutboundPackage.objects.none()  # the schema's types; rows: get_queryset
     serializer_class = SentSerializer
@@ -120,8 +121,10 @@ class SentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
     lookup_field = "document"
 
     def get_queryset(self) -> Any:
-        return queries.outbound_packages(_user(self.request)).prefetch_related(
+        qs = queries.outbound_packages(_user(self.request)).prefetch_related(
             "statuses").order_by("id")
+        state = self.request.query_params.get("state")
+        return qs.filter(state=state) if state else qs
 
     @extend_schema(summary="The hub's trace: every recipient's statuses, with times",
                    parameters=[OpenApiParameter("document", int, OpenApiParameter.PATH)],
