@@ -7,9 +7,12 @@ itself again after 1, 2, 4, 8, 16, 32 then 60 s, giving up after ``PUSH_MAX_ATTE
 tries: a system always finds its items by pulling, push only makes it sooner.
 
 A busy hub accepts many packages a second for the same system; one notification covers
-them all. A process that has a push for a system waiting to run (``PUSH_DELAY_SECONDS``
-after the first commit) enqueues no second one: that task starts after the later commit
-and counts what is waiting then (the same reasoning as ``core.audit.request_seal``).
+them all. ``HubSystem.push_due_at`` says when the push already enqueued for a system will
+run; a commit claims it with one conditional UPDATE, so among all the web processes only
+the first commit after a push has started enqueues the next one (``PUSH_DELAY_SECONDS``
+later) and the rest find it claimed. The task clears the claim before it counts: a package
+committed after that enqueues a new push, one committed before it is counted. While a
+failed push waits for its retry, the claim stands until the retry, which counts everything.
 """
 
 from __future__ import annotations
@@ -17,13 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import http.client
 import json
-import threading
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -32,39 +34,23 @@ PUSH_TIMEOUT_SECONDS = 5.0
 PUSH_MAX_ATTEMPTS = 10
 PUSH_MAX_BACKOFF_SECONDS = 60.0
 
-_lock = threading.Lock()
-_due: dict[int, float] = {}
-
-
-def reset_process_state() -> None:
-    """Forget which pushes this process has waiting (tests start from a clean slate)."""
-    with _lock:
-        _due.clear()
-
-
 def backoff(attempt: int) -> float:
     """Seconds to wait after failed attempt number ``attempt`` (1, 2, 4 … 60)."""
     return min(PUSH_MAX_BACKOFF_SECONDS, float(2 ** min(attempt - 1, 16)))
 
 
 def request_push(system_ids: Iterable[int]) -> None:
-    """Enqueue a push for each system, unless one of this process's is still waiting
-    (runs on commit)."""
+    """Enqueue a push for each system unless one is already due (runs on commit)."""
+    from .models import HubSystem
+
     delay = float(getattr(settings, "EGOV_HUB_PUSH_DELAY_SECONDS", PUSH_DELAY_SECONDS))
-    margin = delay / 2
-    now = time.monotonic()
+    now = timezone.now()
+    due = now + dt.timedelta(seconds=delay)
     for system_id in system_ids:
-        with _lock:
-            if now < _due.get(system_id, 0.0) - margin:
-                continue
-            previous, _due[system_id] = _due.get(system_id, 0.0), now + delay
-        try:
-            push_notify.using(
-                run_after=timezone.now() + dt.timedelta(seconds=delay)).enqueue(system_id, 1)
-        except BaseException:
-            with _lock:
-                _due[system_id] = previous
-            raise
+        claimed = HubSystem.objects.filter(pk=system_id).filter(
+            Q(push_due_at__isnull=True) | Q(push_due_at__lt=now)).update(push_due_at=due)
+        if claimed:
+            push_notify.using(run_after=due).enqueue(system_id, 1)
 
 
 def _post(url: str, body: bytes) -> None:
@@ -85,6 +71,7 @@ def push_notify(system_id: int, attempt: int = 1) -> int:
     to say, or the call failed)."""
     from .models import HubDelivery, HubPushFailure, HubSystem
 
+    HubSystem.objects.filter(pk=system_id).update(push_due_at=None)
     url = HubSystem.objects.filter(pk=system_id, is_active=True).values_list(
         "push_url", flat=True).first()
     if not url:
@@ -100,9 +87,9 @@ def push_notify(system_id: int, attempt: int = 1) -> int:
                                       error=(str(exc) or type(exc).__name__)[:1000],
                                       gave_up=final)
         if not final:
-            push_notify.using(
-                run_after=timezone.now() + dt.timedelta(seconds=backoff(attempt))
-            ).enqueue(system_id, attempt + 1)
+            retry = timezone.now() + dt.timedelta(seconds=backoff(attempt))
+            HubSystem.objects.filter(pk=system_id).update(push_due_at=retry)
+            push_notify.using(run_after=retry).enqueue(system_id, attempt + 1)
         return 0
     HubSystem.objects.filter(pk=system_id).update(last_pushed_at=timezone.now())
     return waiting

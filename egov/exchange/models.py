@@ -38,6 +38,9 @@ class HubSystem(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
     last_pushed_at = models.DateTimeField(_("last successful push"), null=True, blank=True)
+    # When the push already enqueued for this system will run (null: none waits). Every
+    # web process reads it, so one notification covers the packages of all of them.
+    push_due_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["name"]

@@ -34,7 +34,7 @@ from egov.edxml import (
     build_package,
     build_status,
 )
-from egov.exchange import hub_actions, hub_signatures, hub_tasks
+from egov.exchange import hub_actions, hub_signatures
 from egov.exchange.models import HubSystem
 from egov.signing import store
 from egov.signing.crypto import xml as signing_xml
@@ -74,10 +74,8 @@ def seals(platform_ca: CertificateAuthority) -> dict[str, IssuedCertificate]:
 def _hub_process_state() -> Iterator[None]:
     """Each test starts without the per-process caches of an earlier test's database."""
     hub_signatures.clear_caches()
-    hub_tasks.reset_process_state()
     yield
     hub_signatures.clear_caches()
-    hub_tasks.reset_process_state()
 
 
 @pytest.fixture
