@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "egov.documents",
     "egov.signing",
     "egov.exchange",
+    "egov.services",
     "egov.web",
 ]
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("core/", include("egov.core.urls")),
     path("documents/", include("egov.documents.urls")),
     path("signing/", include("egov.signing.urls")),
+    path("services/", include("egov.services.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("egov.api_urls")),

@@ -1,0 +1,75 @@
+"""Who may see and act on which dossiers, as querysets: the same rule for pages, the API
+and exports. An official sees the dossiers of the agencies where they hold a one-stop,
+processing or leading post; anybody else none (the applicant reaches their own through
+``own_dossiers`` or the lookup by code and telephone)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Case, CharField, Q, QuerySet, Value, When
+
+from egov.core import calendar
+from egov.core.models import Post, User
+
+from . import rules
+from .models import Dossier, Procedure
+
+OFFICE_POSITIONS = ("one_stop_officer", "specialist", "unit_head", "agency_leader",
+                    "deputy_leader")
+
+
+def officer_agency_ids(user: User) -> list[int]:
+    """The agencies whose one-stop shop this official works in."""
+    if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
+        return []
+    rows = (Post.objects.filter(user=user, is_active=True, position__in=OFFICE_POSITIONS)
+            .values_list("organisation_id", "organisation__agency_id"))
+    return sorted({agency or org for org, agency in rows})
+
+
+def is_officer(user: User) -> bool:
+    return bool(officer_agency_ids(user)) and (
+        user.has_perm("services.receive_dossier") or user.has_perm("services.process_dossier")
+        or user.has_perm("services.approve_dossier"))
+
+
+def office_dossiers(user: User) -> QuerySet[Dossier]:
+    agencies = officer_agency_ids(user)
+    if not agencies:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(agency_id__in=agencies)
+
+
+def own_dossiers(user: User) -> QuerySet[Dossier]:
+    if not user.is_authenticated or user.kind == User.Kind.OFFICIAL:
+        return Dossier.objects.none()
+    return Dossier.objects.filter(applicant=user)
+
+
+def catalogue(query: str = "", field: str = "") -> QuerySet[Procedure]:
+    """Active procedures, the most needed first; ``query`` matches name, code and field
+    with or without diacritics (every folded word must appear)."""
+    from egov.documents.textfold import tokens
+
+    rows = Procedure.objects.filter(is_active=True).select_related("agency")
+    for word in tokens(query)[:8]:
+        rows = rows.filter(search_text__contains=word)
+    if field:
+        rows = rows.filter(field=field)
+    return rows
+
+
+def near_limit(today: dt.date) -> dt.date:
+    """The last day that counts as near due: the next working day."""
+    return calendar.add_working_days(today, rules.NEAR_DAYS)
+
+
+def with_deadline_state(rows: QuerySet[Dossier], today: dt.date) -> QuerySet[Dossier]:
+    """Annotate ``deadline`` (overdue / near_due / on_track) in the database, so a list
+    can sort the overdue first and show them apart without a query per row."""
+    open_ = Q(status__in=list(rules.OPEN))
+    return rows.annotate(deadline=Case(
+        When(open_ & Q(due_date__lt=today), then=Value(rules.OVERDUE)),
+        When(open_ & Q(due_date__lte=near_limit(today)), then=Value(rules.NEAR_DUE)),
+        default=Value(rules.ON_TRACK), output_field=CharField()))
