@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 from egov.core.api import routes as core_routes
 from egov.documents.api import routes as documents_routes
 from egov.identity.api import routes as identity_routes
+from egov.services.api import routes as services_routes
 from egov.signing.api import routes as signing_routes
 
 router = DefaultRouter()
@@ -13,11 +14,13 @@ core_routes.register(router)
 identity_routes.register(router)
 documents_routes.register(router)
 signing_routes.register(router)
+services_routes.register(router)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *core_routes.urlpatterns,
     *identity_routes.urlpatterns,
     *documents_routes.urlpatterns,
     *signing_routes.urlpatterns,
+    *services_routes.urlpatterns,
     path("", include(router.urls)),
 ]
