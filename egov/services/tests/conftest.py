@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.test import Client
+from django.utils import translation
 
 from egov.core.models import Organisation, User
 from egov.core.tests import factories
@@ -36,6 +38,20 @@ def _signatures_optional(settings: Any) -> None:
     """Most tests are about the one-stop flow, not the seal; test_flow signs for real."""
     settings.EGOV_REQUIRE_SIGNATURES = False
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture(autouse=True)
+def _english() -> Any:
+    """Messages are checked in English (the msgids); pages use ``english(client)``."""
+    with translation.override("en"):
+        yield
+
+
+def english(client: Client) -> Client:
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
 
 
 def make_procedure(agency: Organisation, *, code: str = "1.002809", fee: int = 135000,
