@@ -23,9 +23,16 @@ def officer_agency_ids(user: User) -> list[int]:
     """The agencies whose one-stop shop this official works in."""
     if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
         return []
+    # Asked several times per request (menu, page, actions): kept on the user object, which
+    # lives as long as the request (posts do not change under a request).
+    cached: list[int] | None = getattr(user, "_services_agencies", None)
+    if cached is not None:
+        return list(cached)
     rows = (Post.objects.filter(user=user, is_active=True, position__in=OFFICE_POSITIONS)
             .values_list("organisation_id", "organisation__agency_id"))
-    return sorted({agency or org for org, agency in rows})
+    found = sorted({agency or org for org, agency in rows})
+    user._services_agencies = found  # type: ignore[attr-defined]
+    return list(found)
 
 
 def is_officer(user: User) -> bool:

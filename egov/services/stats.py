@@ -124,6 +124,17 @@ def _config() -> Any:
     return config
 
 
+def _svg(chart: Any) -> str:
+    """The chart's SVG without pygal's script element (its interactive tooltips): the page
+    shows the chart as a picture and runs no code from it."""
+    from lxml import etree
+
+    root = etree.fromstring(chart.render())
+    for script in root.iter("{http://www.w3.org/2000/svg}script"):
+        script.getparent().remove(script)
+    return str(etree.tostring(root, encoding="unicode"))
+
+
 def outcome_chart(rows: list[Row], title: str, labels: dict[str, str]) -> str:
     """Received, on time, late and overdue per procedure (a grouped bar chart)."""
     import pygal
@@ -134,7 +145,7 @@ def outcome_chart(rows: list[Row], title: str, labels: dict[str, str]) -> str:
     chart.add(labels["on_time"], [r.on_time for r in rows])
     chart.add(labels["late"], [r.late for r in rows])
     chart.add(labels["overdue"], [r.overdue for r in rows])
-    return str(chart.render(is_unicode=True))
+    return _svg(chart)
 
 
 def channel_chart(total: Row, title: str, labels: dict[str, str]) -> str:
@@ -143,7 +154,7 @@ def channel_chart(total: Row, title: str, labels: dict[str, str]) -> str:
     chart = pygal.Pie(_config(), title=title, inner_radius=0.45)
     chart.add(labels["online"], total.online)
     chart.add(labels["counter"], total.received - total.online)
-    return str(chart.render(is_unicode=True))
+    return _svg(chart)
 
 
 # --- CSV ------------------------------------------------------------------------------------
