@@ -15,8 +15,7 @@ def _public(request: HttpRequest) -> bool:
 
 
 def _officer(request: HttpRequest) -> bool:
-    user = request.user
-    return getattr(user, "kind", None) == "official" and queries.is_officer(user)  # type: ignore[arg-type]
+    return queries.may_be_officer(request) and queries.is_officer(request.user)  # type: ignore[arg-type]
 
 
 def _statistics(request: HttpRequest) -> bool:

@@ -1,6 +1,7 @@
-"""Home-page panels of public services: what waits for a one-stop officer or a leader
-(dossiers to receive, overdue, near due, to approve), and a citizen's open dossiers. One
-aggregate query each."""
+"""Home-page panels of public services. They fill the panels the foundation keeps for this
+part (web/home_panels.py): the one-stop officer's and the leaders' role panels, and the
+citizen's "Public services" and "Your dossiers". One aggregate query each; the officer's
+rights come from ``queries`` (one query, shared with the main menu)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from egov.core.models import User
-from egov.web.panels import Panel, PanelItem, register, url
+from egov.core.models import Position, User
+from egov.web.panels import Panel, PanelItem, posts, register, role_key, url
 
 from . import queries, rules
 from .models import Status
+
+LEADERS = (Position.AGENCY_LEADER, Position.DEPUTY_LEADER)
+PROCESSORS = (Position.SPECIALIST, Position.UNIT_HEAD)
 
 
 def _link(name: str, **params: str) -> str:
@@ -22,12 +26,11 @@ def _link(name: str, **params: str) -> str:
     return f"{base}?{urlencode(params)}" if base and params else base
 
 
-def office_panel(request: HttpRequest) -> Panel | None:
+def office_panels(request: HttpRequest) -> list[Panel]:
     user = request.user
-    if not isinstance(user, User) or user.kind != User.Kind.OFFICIAL:
-        return None
-    if not queries.is_officer(user):
-        return None
+    if not queries.may_be_officer(request) or not isinstance(user, User) or \
+            not queries.is_officer(user):
+        return []
     today = timezone.localdate()
     open_ = Q(status__in=list(rules.OPEN))
     counts = queries.office_dossiers(user).aggregate(
@@ -35,39 +38,54 @@ def office_panel(request: HttpRequest) -> Panel | None:
         overdue=Count("pk", filter=open_ & Q(due_date__lt=today)),
         near=Count("pk", filter=open_ & Q(due_date__gte=today,
                                           due_date__lte=queries.near_limit(today))),
+        processing=Count("pk", filter=Q(status=Status.PROCESSING)),
         approve=Count("pk", filter=Q(status=Status.AWAITING_APPROVAL)),
         ready=Count("pk", filter=Q(status=Status.RESULT_READY)),
     )
-    items = []
+    deadline_items = []
     if counts["overdue"]:
-        items.append(PanelItem(_("Overdue dossiers"),
-                               _link("services:queue", deadline="overdue"),
-                               counts["overdue"], urgent=True))
+        deadline_items.append(PanelItem(_("Overdue dossiers"),
+                                        _link("services:queue", deadline="overdue"),
+                                        counts["overdue"], urgent=True))
     if counts["near"]:
-        items.append(PanelItem(_("Dossiers due soon"),
-                               _link("services:queue", deadline="near_due"),
-                               counts["near"], urgent=True))
-    if counts["new"]:
-        items.append(PanelItem(_("Dossiers to receive"),
-                               _link("services:queue", status="submitted"),
-                               counts["new"]))
-    if counts["approve"] and user.has_perm("services.approve_dossier"):
-        items.append(PanelItem(_("Dossiers to approve"),
-                               _link("services:queue", status="awaiting_approval"),
-                               counts["approve"]))
-    if counts["ready"]:
-        items.append(PanelItem(_("Results to return"),
-                               _link("services:queue", status="result_ready"),
-                               counts["ready"]))
-    return Panel(_("One-stop shop"), items, key="services-office", order=15,
-                 empty_text=_("Dossiers to receive, approve or return will appear here."),
-                 link=PanelItem(_("Open the queue"), url("services:queue")))
+        deadline_items.append(PanelItem(_("Dossiers due soon"),
+                                        _link("services:queue", deadline="near_due"),
+                                        counts["near"], urgent=True))
+    held = {p.position for p in posts(request)}
+    found = []
+    if Position.ONE_STOP_OFFICER in held:
+        items = list(deadline_items)
+        if counts["new"]:
+            items.append(PanelItem(_("Dossiers to receive"),
+                                   _link("services:queue", status="submitted"), counts["new"]))
+        if counts["ready"]:
+            items.append(PanelItem(_("Results to return"),
+                                   _link("services:queue", status="result_ready"),
+                                   counts["ready"]))
+        found.append(Panel(str(Position.ONE_STOP_OFFICER.label), items, order=99,
+                           key=role_key(Position.ONE_STOP_OFFICER),
+                           link=PanelItem(_("Open the queue"), url("services:queue"))))
+    for position in LEADERS:
+        if position in held:
+            items = list(deadline_items)
+            if counts["approve"]:
+                items.append(PanelItem(_("Dossiers to approve"),
+                                       _link("services:queue", status="awaiting_approval"),
+                                       counts["approve"]))
+            found.append(Panel(str(Position(position).label), items, order=99,
+                               key=role_key(position)))
+    for position in PROCESSORS:
+        if position in held and counts["processing"]:
+            found.append(Panel(str(Position(position).label), [PanelItem(
+                _("Dossiers being processed"), _link("services:queue", status="processing"),
+                counts["processing"])], order=99, key=role_key(position)))
+    return found
 
 
-def citizen_panel(request: HttpRequest) -> Panel | None:
+def citizen_panels(request: HttpRequest) -> list[Panel]:
     user = request.user
     if not isinstance(user, User) or user.kind == User.Kind.OFFICIAL:
-        return None
+        return []
     counts = queries.own_dossiers(user).aggregate(
         open=Count("pk", filter=Q(status__in=list(rules.OPEN))),
         more=Count("pk", filter=Q(status=Status.MORE_REQUESTED)),
@@ -81,11 +99,16 @@ def citizen_panel(request: HttpRequest) -> Panel | None:
     if counts["open"]:
         items.append(PanelItem(_("Dossiers in progress"), url("services:my_dossiers"),
                                counts["open"]))
-    return Panel(_("My dossiers"), items, key="services-citizen", order=5,
-                 empty_text=_("Find a service in the catalogue and apply online."),
-                 link=PanelItem(_("Find a public service"), url("services:catalogue")))
+    return [
+        Panel(_("Public services"), [
+            PanelItem(_("Find a public service"), url("services:catalogue")),
+            PanelItem(_("Look up a dossier"), url("services:lookup"))],
+            order=99, key="services"),
+        Panel(_("My dossiers"), items, order=99, key="dossiers",
+              link=PanelItem(_("My dossiers"), url("services:my_dossiers"))),
+    ]
 
 
 def register_all() -> None:
-    register(office_panel)
-    register(citizen_panel)
+    register(office_panels)
+    register(citizen_panels)

@@ -6,6 +6,7 @@ processing or leading post; anybody else none (the applicant reaches their own t
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db.models import Case, CharField, Q, QuerySet, Value, When
 
@@ -28,11 +29,28 @@ def officer_agency_ids(user: User) -> list[int]:
     cached: list[int] | None = getattr(user, "_services_agencies", None)
     if cached is not None:
         return list(cached)
+    # Only agencies that run a one-stop shop (have procedures in the catalogue): a
+    # ministry's specialist is not a one-stop official. One query with a subquery.
+    with_services = Procedure.objects.values("agency_id")
     rows = (Post.objects.filter(user=user, is_active=True, position__in=OFFICE_POSITIONS)
+            .filter(Q(organisation__agency_id__in=with_services)
+                    | Q(organisation_id__in=with_services))
             .values_list("organisation_id", "organisation__agency_id"))
     found = sorted({agency or org for org, agency in rows})
     user._services_agencies = found  # type: ignore[attr-defined]
     return list(found)
+
+
+def may_be_officer(request: Any) -> bool:
+    """Whether the signed-in official holds a post that can work in a one-stop shop, from
+    the posts the request already loaded (``web.panels.posts``): the others (records
+    clerks, Government members) cost no query."""
+    from egov.web.panels import posts
+
+    user = request.user
+    if not isinstance(user, User) or user.kind != User.Kind.OFFICIAL:
+        return False
+    return any(p.position in OFFICE_POSITIONS for p in posts(request))
 
 
 def is_officer(user: User) -> bool:

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from egov.core.models import Organisation, User
 
@@ -45,7 +45,8 @@ def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
 def _render(template: str, context: dict[str, Any]) -> bytes:
     from weasyprint import HTML
 
-    html = render_to_string(template, context)
+    with translation.override("vi"):  # a Vietnamese legal form in any interface language
+        html = render_to_string(template, context)
     pdf = HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
     assert pdf is not None
     return bytes(pdf)

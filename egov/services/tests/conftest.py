@@ -91,6 +91,9 @@ def world(db: None) -> World:
     User.objects.filter(pk=citizen.pk).update(phone="0912345678",
                                               email="congdan@example.vn")
     citizen.refresh_from_db()
+    # The justice department runs a one-stop shop too (its officer is a one-stop official).
+    make_procedure(justice, code="2.000488", name="Cấp Phiếu lý lịch tư pháp",
+                   field="Lý lịch tư pháp", fee=200000, days=10)
     return World(
         province=province, centre=centre, justice=justice,
         officer=factories.official(centre, "one_stop_officer", username="motcua",

@@ -46,7 +46,7 @@ def test_procedure_page_lists_components_steps_and_fee(world: World) -> None:
 def _queue_queries(world: World, client: Client, django_assert_num_queries) -> str:  # type: ignore[no-untyped-def]
     # Sign-in and second-factor checks, the official's agencies and permissions (menu and
     # page share them), the count and the page: the same however many dossiers.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         return client.get(reverse("services:queue")).content.decode()
 
 
