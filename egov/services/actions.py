@@ -559,10 +559,11 @@ def do_apologise(dossier: Dossier, *, acting_user: User, reason: str,
     _errors(errors)
     assert new_due_date is not None and dossier.due_date is not None
     with transaction.atomic():
+        old_due = dossier.due_date
         dossier = Dossier.objects.select_for_update().get(pk=dossier.pk)
         before = _snap(dossier)
         apology = Apology.objects.create(
-            dossier=dossier, reason=reason.strip(), old_due_date=dossier.due_date,
+            dossier=dossier, reason=reason.strip(), old_due_date=dossier.due_date or old_due,
             new_due_date=new_due_date, created_by=acting_user, created_at=_now())
         dossier.due_date = new_due_date
         dossier.save(update_fields=["due_date", "updated_at"])

@@ -86,7 +86,7 @@ def form_pdf(dossier: Dossier, form: str) -> bytes:
     if form not in FORMS:
         raise KeyError(form)
     components = [f for f in dossier.files.all() if f.kind != "result"]
-    context = {
+    context: dict[str, Any] = {
         "title": FORMS[form], "form": form, "number": FORM_NUMBERS[form],
         "dossier": dossier, "procedure": dossier.procedure, "agency": dossier.agency,
         "components": components,

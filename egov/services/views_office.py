@@ -14,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
 from django.utils import timezone
@@ -50,12 +51,17 @@ def queue(request: HttpRequest) -> HttpResponse:
         rows = rows.filter(status=status)
     elif status != "all":
         rows = rows.filter(status__in=[*list(rules.OPEN), Status.RESULT_READY])
-    if deadline in (rules.OVERDUE, rules.NEAR_DUE):
-        rows = rows.filter(deadline=deadline)
+    open_ = Q(status__in=list(rules.OPEN))
+    if deadline == rules.OVERDUE:
+        rows = rows.filter(open_ & Q(due_date__lt=today))
+    elif deadline == rules.NEAR_DUE:
+        rows = rows.filter(open_ & Q(due_date__gte=today,
+                                     due_date__lte=queries.near_limit(today)))
     if q:
         rows = rows.filter(code__icontains=q) | rows.filter(applicant_name__icontains=q)
     rows = rows.annotate(rank=Case(
-        When(deadline=rules.OVERDUE, then=Value(0)), When(deadline=rules.NEAR_DUE, then=Value(1)),
+        When(open_ & Q(due_date__lt=today), then=Value(0)),
+        When(open_ & Q(due_date__lte=queries.near_limit(today)), then=Value(1)),
         default=Value(2), output_field=IntegerField())).order_by("rank", "due_date", "pk")
     page = Paginator(rows.select_related("procedure"), PAGE_SIZE).get_page(
         request.GET.get("page"))
@@ -211,7 +217,7 @@ def office_form(request: HttpRequest, pk: int, form: str) -> HttpResponse:
 
 
 @login_required
-def office_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponse:
+def office_file(request: HttpRequest, pk: int, file_id: int) -> HttpResponseBase:
     user = _officer(request)
     dossier = actions.office_dossier(user, pk)
     row = get_object_or_404(DossierFile, pk=file_id, dossier=dossier)

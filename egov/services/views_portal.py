@@ -16,6 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
@@ -84,7 +85,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     contact = {"applicant_name": user.get_full_name(), "phone": user.phone,
                "email": user.email, "id_number": user.personal_id or user.tax_code or "",
                "address": ""}
-    return_channel = ReturnChannel.ONLINE
+    return_channel: str = ReturnChannel.ONLINE
     if request.method == "POST":
         values = {spec["name"]: request.POST.get(spec["name"], "")
                   for spec in procedure.form_fields}
@@ -210,7 +211,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     return redirect("services:dossier", code=code)
 
 
-def result(request: HttpRequest, code: str) -> HttpResponse:
+def result(request: HttpRequest, code: str) -> HttpResponseBase:
     """The signed result. The applicant's first download of a result returned online
     closes the dossier."""
     dossier = public_dossier(request, code)

@@ -6,7 +6,8 @@ import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
@@ -27,7 +28,7 @@ def _date(value: str, default: dt.date) -> dt.date:
 
 
 @login_required
-def statistics(request: HttpRequest) -> HttpResponse:
+def statistics(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     if not isinstance(user, User) or not user.has_perm("services.view_statistics") or \
             not queries.officer_agency_ids(user):
