@@ -256,6 +256,7 @@ SPECTACULAR_SETTINGS = {
         "KindEnum": "egov.core.models.Organisation.Kind",
         "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
         "SignatureFormatEnum": ["pdf", "cms", "xml"],
+        "DossierStatusEnum": "egov.services.models.Status",
     },
 }
 

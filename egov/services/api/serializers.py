@@ -72,19 +72,19 @@ class DossierSerializer(DossierListSerializer):
                   "result_number", "rating", "entries", "requests", "apologies"]
 
 
-class NoteSerializer(serializers.Serializer):
+class DossierNoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ReasonSerializer(serializers.Serializer):
+class DossierReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
 
 
-class MoreSerializer(serializers.Serializer):
+class DossierMoreSerializer(serializers.Serializer):
     items = serializers.CharField(allow_blank=True)
     reason = serializers.CharField(allow_blank=True)
 
 
-class ApologiseSerializer(serializers.Serializer):
+class DossierApologiseSerializer(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True)
     new_due_date = serializers.DateField()

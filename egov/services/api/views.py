@@ -34,6 +34,7 @@ TAG = "services"
     retrieve=extend_schema(tags=[TAG], summary="One procedure"),
 )
 class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Procedure.objects.none()  # for the schema; get_queryset is the rule
     serializer_class = s.ProcedureSerializer
     permission_classes = [permissions.AllowAny]
     lookup_field = "code"
@@ -50,6 +51,7 @@ class ProcedureViewSet(viewsets.ReadOnlyModelViewSet):
     retrieve=extend_schema(tags=[TAG], summary="One dossier with its steps and requests"),
 )
 class DossierViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Dossier.objects.none()  # for the schema; get_queryset is the rule
     def get_serializer_class(self) -> Any:
         return s.DossierListSerializer if self.action == "list" else s.DossierSerializer
 
@@ -84,25 +86,25 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
     def accept(self, request: Request, pk: str | None = None) -> Response:
         return self._run(request, None, lambda d, u, _: actions.do_accept(d, acting_user=u))
 
-    @extend_schema(tags=[TAG], request=s.MoreSerializer, responses=s.DossierSerializer,
+    @extend_schema(tags=[TAG], request=s.DossierMoreSerializer, responses=s.DossierSerializer,
                    summary="Ask for more documents (the clock stops)")
     @action(detail=True, methods=["post"], url_path="request-more")
     def request_more(self, request: Request, pk: str | None = None) -> Response:
-        return self._run(request, s.MoreSerializer, lambda d, u, v: actions.do_request_more(
+        return self._run(request, s.DossierMoreSerializer, lambda d, u, v: actions.do_request_more(
             d, acting_user=u, items=v["items"], reason=v["reason"]))
 
-    @extend_schema(tags=[TAG], request=s.ReasonSerializer, responses=s.DossierSerializer,
+    @extend_schema(tags=[TAG], request=s.DossierReasonSerializer, responses=s.DossierSerializer,
                    summary="Refuse with a written reason")
     @action(detail=True, methods=["post"])
     def refuse(self, request: Request, pk: str | None = None) -> Response:
-        return self._run(request, s.ReasonSerializer, lambda d, u, v: actions.do_refuse(
+        return self._run(request, s.DossierReasonSerializer, lambda d, u, v: actions.do_refuse(
             d, acting_user=u, reason=v["reason"]))
 
-    @extend_schema(tags=[TAG], request=s.NoteSerializer, responses=s.DossierSerializer,
+    @extend_schema(tags=[TAG], request=s.DossierNoteSerializer, responses=s.DossierSerializer,
                    summary="The current step is done: go to the next")
     @action(detail=True, methods=["post"], url_path="complete-step")
     def complete_step(self, request: Request, pk: str | None = None) -> Response:
-        return self._run(request, s.NoteSerializer, lambda d, u, v: actions.do_complete_step(
+        return self._run(request, s.DossierNoteSerializer, lambda d, u, v: actions.do_complete_step(
             d, acting_user=u, note=v.get("note", "")))
 
     @extend_schema(tags=[TAG], request=None, responses=s.DossierSerializer,
@@ -111,11 +113,11 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
     def approve(self, request: Request, pk: str | None = None) -> Response:
         return self._run(request, None, lambda d, u, _: actions.do_approve(d, acting_user=u))
 
-    @extend_schema(tags=[TAG], request=s.ApologiseSerializer, responses=s.DossierSerializer,
+    @extend_schema(tags=[TAG], request=s.DossierApologiseSerializer, responses=s.DossierSerializer,
                    summary="The dossier will be late: apology with a new appointment date")
     @action(detail=True, methods=["post"])
     def apologise(self, request: Request, pk: str | None = None) -> Response:
-        return self._run(request, s.ApologiseSerializer, lambda d, u, v: actions.do_apologise(
+        return self._run(request, s.DossierApologiseSerializer, lambda d, u, v: actions.do_apologise(
             d, acting_user=u, reason=v["reason"], new_due_date=v["new_due_date"]))
 
     @extend_schema(tags=[TAG], request=None, responses=s.DossierSerializer,
