@@ -98,6 +98,12 @@ class VnpayStyleGateway:
         return f"{self.url}?{urlencode(self.sign(params))}"
 
 
+def sandbox_enabled() -> bool:
+    """The sandbox gateway answers only while no real gateway is configured: it holds the
+    same secret, so next to a real gateway it could confirm payments nobody made."""
+    return not getattr(settings, "EGOV_PAYMENT_URL", "")
+
+
 def gateway() -> VnpayStyleGateway:
     secret = getattr(settings, "EGOV_PAYMENT_SECRET", "") or hmac.new(
         settings.SECRET_KEY.encode(), b"egov.services.payment-sandbox",

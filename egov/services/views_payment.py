@@ -3,6 +3,8 @@ gateway that stands in for a real one (``payments`` explains the protocol)."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path
@@ -41,6 +43,8 @@ def sandbox_gateway(request: HttpRequest) -> HttpResponse:
     """The sandbox gateway's payment page. It checks the merchant's signature like a real
     gateway, and on "Pay" notifies the merchant's IPN (in-process, through the same
     handler the IPN URL runs) before sending the browser back to the return URL."""
+    if not payments.sandbox_enabled():
+        raise Http404(_("No sandbox gateway here."))
     params = (request.POST if request.method == "POST" else request.GET).dict()
     choice = params.pop("choice", "")
     params.pop("csrfmiddlewaretoken", None)
@@ -49,12 +53,8 @@ def sandbox_gateway(request: HttpRequest) -> HttpResponse:
         return render(request, "services/sandbox_gateway.html", {"invalid": True}, status=400)
     if request.method == "POST" and choice in ("pay", "cancel"):
         result = payments.sandbox_result(params, pay=choice == "pay")
-        answer = payments.handle_ipn(result)
-        result_url = params["vnp_ReturnUrl"]
-        from urllib.parse import urlencode
-
-        del answer
-        return redirect(f"{result_url}?{urlencode(result)}")
+        payments.handle_ipn(result)  # the server-to-server notification, in-process
+        return redirect(f"{params['vnp_ReturnUrl']}?{urlencode(result)}")
     return render(request, "services/sandbox_gateway.html", {
         "params": params, "amount": int(params.get("vnp_Amount", "0")) // 100,
         "fields": sorted(params.items())})

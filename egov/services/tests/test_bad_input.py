@@ -220,3 +220,43 @@ def test_the_citizen_cannot_act_as_officer(world: World) -> None:
     assert client.get(reverse("services:queue")).status_code == 403
     assert client.post(reverse("services:act", args=[dossier.pk, "accept"])).status_code == 403
     assert client.get("/api/v1/dossiers/").json()["count"] == 0
+
+
+def test_the_sandbox_gateway_is_closed_next_to_a_real_one(world: World, settings) -> None:  # type: ignore[no-untyped-def]
+    dossier = submit(world)
+    payment = payments.do_start_payment(dossier, acting_user=world.citizen)
+    url = payments.gateway().payment_url(payment, return_url="http://x/", ip="127.0.0.1")
+    query = url.split("?", 1)[1]
+    assert Client().get(reverse("services:sandbox_gateway") + "?" + query).status_code == 200
+    settings.EGOV_PAYMENT_URL = "https://sandbox.vnpayment.vn/paymentv2/vpcpay.html"
+    assert payments.gateway().payment_url(payment, return_url="http://x/", ip="1.2.3.4") \
+        .startswith("https://sandbox.vnpayment.vn/")
+    response = Client().post(reverse("services:sandbox_gateway") + "?" + query,
+                             {"choice": "pay"})
+    assert response.status_code == 404
+    assert Payment.objects.get().state == "pending"
+
+
+def test_hostile_file_names_are_made_harmless(world: World) -> None:
+    first = world.procedure.components.first()
+    assert first is not None
+    given = uploads(world.procedure)
+    given[first.pk] = [("../../../etc/passwd<script>.pdf", PDF)]
+    dossier = actions.do_submit(world.procedure, acting_user=world.citizen,
+                                data={"full_name": "Trần Thị Mai", "licence_number": "1"},
+                                uploads=given, contact=contact(world.citizen))
+    row = dossier.files.get(component=first)
+    assert row.name == "passwdscript.pdf"
+    assert row.file.name.startswith("services/") and ".." not in row.file.name
+
+
+def test_the_catalogue_refuses_a_broken_form_definition(world: World) -> None:
+    from egov.services.admin import ProcedureForm
+
+    form = ProcedureForm(data={"code": "9.9", "name": "Thử", "field": "Thử",
+                               "agency": world.centre.pk, "level": "province",
+                               "form_fields": '[{"name": "a", "label": "A", "type": "blob"}]',
+                               "fee": 0, "processing_days": 3, "result_name": "X",
+                               "online_level": "full", "popularity": 0})
+    assert not form.is_valid()
+    assert form.errors["form_fields"] == ["Field “a” has an unknown type."]
