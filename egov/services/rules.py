@@ -38,7 +38,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.PROCESSING: frozenset({Status.PROCESSING, Status.AWAITING_APPROVAL,
                                   Status.MORE_REQUESTED, Status.REFUSED}),
     Status.AWAITING_APPROVAL: frozenset({Status.RESULT_READY, Status.PROCESSING,
-                                         Status.REFUSED}),
+                                         Status.MORE_REQUESTED, Status.REFUSED}),
     Status.RESULT_READY: frozenset({Status.RETURNED}),
     Status.RETURNED: frozenset(),
     Status.REFUSED: frozenset(),

@@ -234,7 +234,10 @@ def book(request: HttpRequest) -> HttpResponse:
     start = _date(request.GET.get("start", "")) or today.replace(day=1)
     end = _date(request.GET.get("end", "")) or today
     agencies = queries.officer_agency_ids(user)
-    agency_id = int(request.GET.get("agency") or agencies[0])
+    try:
+        agency_id = int(request.GET.get("agency") or agencies[0])
+    except ValueError:
+        raise Http404 from None
     if agency_id not in agencies:
         raise Http404
     agency = Organisation.objects.get(pk=agency_id)

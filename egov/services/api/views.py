@@ -117,8 +117,10 @@ class DossierViewSet(viewsets.ReadOnlyModelViewSet):
                    summary="The dossier will be late: apology with a new appointment date")
     @action(detail=True, methods=["post"])
     def apologise(self, request: Request, pk: str | None = None) -> Response:
-        return self._run(request, s.DossierApologiseSerializer, lambda d, u, v: actions.do_apologise(
-            d, acting_user=u, reason=v["reason"], new_due_date=v["new_due_date"]))
+        return self._run(request, s.DossierApologiseSerializer,
+                         lambda d, u, v: actions.do_apologise(
+                             d, acting_user=u, reason=v["reason"],
+                             new_due_date=v["new_due_date"]))
 
     @extend_schema(tags=[TAG], request=None, responses=s.DossierSerializer,
                    summary="The result is handed over: the dossier closes")
