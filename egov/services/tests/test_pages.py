@@ -46,7 +46,7 @@ def test_procedure_page_lists_components_steps_and_fee(world: World) -> None:
 def _queue_queries(world: World, client: Client, django_assert_num_queries) -> str:  # type: ignore[no-untyped-def]
     # Sign-in and second-factor checks, the official's agencies and permissions (menu and
     # page share them), the count and the page: the same however many dossiers.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         return client.get(reverse("services:queue")).content.decode()
 
 
@@ -166,3 +166,17 @@ def test_api_lists_the_agency_dossiers_with_a_fixed_number_of_queries(  # type: 
     assert response.status_code == 400 and "reason" in response.json()
     catalogue = Client().get("/api/v1/procedures/", {"q": "khai sinh"}).json()
     assert [p["code"] for p in catalogue["results"]] == ["1.001193"]
+
+
+def test_a_leader_of_an_agency_without_procedures_sees_no_shop(world: World) -> None:
+    from egov.core.tests import factories
+
+    ministry = factories.ministry("000.00.00.G12", "Bộ Tài chính", "BTC")
+    minister = factories.official(ministry, "agency_leader", full_name="Phạm Văn Thành")
+    accepted(world, world.free_procedure)
+    client = english(Client())
+    client.force_login(minister)
+    page = client.get(reverse("services:queue"))
+    assert page.status_code == 200
+    assert "it has no one-stop shop here" in page.content.decode()
+    assert client.get("/api/v1/dossiers/").json()["count"] == 0
