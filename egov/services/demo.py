@@ -183,8 +183,15 @@ def _procedures(codes: dict[str, Organisation]) -> list[dict[str, Any]]:
 PDF_NAME = "to-khai.pdf"
 
 
+_SCAN: list[bytes] = []
+
+
 def _uploads(procedure: Procedure) -> dict[int, list[tuple[str, bytes]]]:
-    return {c.pk: [(f"{c.name[:40]}.pdf".replace(" ", "-"), sample_pdf(c.name, procedure.name))]
+    """One scanned page for every component (rendered once: the demo loads in many
+    tests, and WeasyPrint takes a while per page)."""
+    if not _SCAN:
+        _SCAN.append(sample_pdf("Bản quét giấy tờ", "Giấy tờ nộp kèm hồ sơ (bản quét)."))
+    return {c.pk: [(f"{c.name[:40]}.pdf".replace(" ", "-"), _SCAN[0])]
             for c in procedure.components.all() if c.required}
 
 
@@ -197,7 +204,8 @@ def load(codes: dict[str, Organisation]) -> None:
         actions.do_save_procedure(spec["procedure"], acting_user=admin,
                                   components=spec["components"], steps=spec["steps"])
     centre = codes["000.00.05.H49"]
-    password_hash = make_password(PASSWORD)
+    # The demo's one password, hashed once by core's loader (hashing is slow on purpose).
+    password_hash = User.objects.get(username="motcua").password or make_password(PASSWORD)
     leader = core_actions.do_create_official(
         acting_user=None, username="giamdoc.pvhcc", full_name="Đỗ Minh Quang", unit=centre,
         position="agency_leader", title="Giám đốc Trung tâm",
@@ -245,7 +253,21 @@ def _dossiers(citizen: User, business: User, leader: User) -> None:
     late.refresh_from_db()
     actions.do_apologise(late, acting_user=officer,
                          reason="Hệ thống cơ sở dữ liệu giấy phép lái xe tạm dừng để nâng cấp.",
-                         new_due_date=calendar.add_working_days(today, 2))
+                         new_due_date=calendar.add_working_days(today, 1))
+    # An overdue one, without apology yet: it stands out in the officer's queue.
+    overdue = actions.do_submit(
+        company, acting_user=citizen,
+        data={"company_name": "Công ty TNHH Dịch vụ Mai Hạ Long",
+              "charter_capital": "500000000",
+              "head_office": "Số 12 Lê Thánh Tông, phường Hồng Gai, Hạ Long, Quảng Ninh",
+              "owner": citizen.full_name},
+        uploads=_uploads(company), contact=contact)
+    _pay(overdue, citizen)
+    actions.do_accept(overdue, acting_user=officer)
+    two_days_ago = calendar.add_working_days(today, -2)
+    Dossier.objects.filter(pk=overdue.pk).update(
+        accepted_at=timezone.now() - dt.timedelta(days=7), due_date=two_days_ago,
+        first_due_date=two_days_ago)
     # 2. A business registration waiting for the leader's signature.
     company_dossier = actions.do_submit(
         company, acting_user=business,

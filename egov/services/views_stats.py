@@ -13,6 +13,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from egov.core.models import User
 
@@ -52,7 +53,7 @@ def statistics(request: HttpRequest) -> HttpResponseBase:
         response["Content-Disposition"] = (
             f'attachment; filename="thong-ke-ho-so-{start:%Y%m%d}-{end:%Y%m%d}.csv"')
         return response
-    labels = {"received": _("Received"), "on_time": _("Done on time"),
+    labels = {"received": pgettext("dossier count", "Received"), "on_time": _("Done on time"),
               "late": _("Done late"), "overdue": _("Overdue"), "online": _("Online"),
               "counter": _("At the counter")}
     return render(request, "services/statistics.html", {
