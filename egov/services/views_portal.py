@@ -3,7 +3,7 @@ a citizen's dossiers, the lookup by receipt code and telephone, answering a requ
 downloading the signed result, rating.
 
 Who may open a dossier's page: its applicant (signed in), or anybody who looked it up
-with its code and the telephone number given on it (remembered in the session). Anybody
+with its code and the telephone number given on it (remembered in a signed cookie). Anybody
 else gets 404, as for a code that does not exist.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -27,8 +28,18 @@ from egov.core.models import User
 from . import actions, payments, queries, rules, slips
 from .models import Dossier, DossierFile, Procedure, ReturnChannel, Status
 
-LOOKUP_SESSION_KEY = "services_lookup"
+# A successful lookup is remembered in a signed cookie (Django's signing, salted), not in
+# the session: looking a dossier up writes nothing to the database.
+LOOKUP_COOKIE = "egov_lookup"
+LOOKUP_SALT = "egov.services.lookup"
+LOOKUP_SECONDS = 2 * 3600
 MAX_LOOKUPS = 20
+
+
+def looked_up(request: HttpRequest) -> list[str]:
+    value = request.get_signed_cookie(LOOKUP_COOKIE, default="", salt=LOOKUP_SALT,
+                                      max_age=LOOKUP_SECONDS)
+    return [c for c in (value or "").split("|") if c]
 
 
 def error_dict(exc: ValidationError) -> dict[str, list[str]]:
@@ -135,9 +146,13 @@ def lookup(request: HttpRequest) -> HttpResponse:
             error = _("No dossier has this receipt code with this telephone number. Check "
                       "both and try again.")
         else:
-            seen = [c for c in request.session.get(LOOKUP_SESSION_KEY, []) if c != code]
-            request.session[LOOKUP_SESSION_KEY] = [code, *seen][:MAX_LOOKUPS]
-            return redirect("services:dossier", code=code)
+            seen = [c for c in looked_up(request) if c != code]
+            response = redirect("services:dossier", code=code)
+            response.set_signed_cookie(
+                LOOKUP_COOKIE, "|".join([code, *seen][:MAX_LOOKUPS]), salt=LOOKUP_SALT,
+                max_age=LOOKUP_SECONDS, httponly=True, samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE)
+            return response
     return render(request, "services/lookup.html", {"error": error, "code": code},
                   status=404 if error else 200)
 
@@ -151,7 +166,7 @@ def public_dossier(request: HttpRequest, code: str) -> Dossier:
     user = request.user
     if user.is_authenticated and dossier.applicant_id == user.pk:
         return dossier
-    if code in request.session.get(LOOKUP_SESSION_KEY, []):
+    if code in looked_up(request):
         return dossier
     raise Http404(_("No such dossier."))
 

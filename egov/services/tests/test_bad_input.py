@@ -260,3 +260,14 @@ def test_the_catalogue_refuses_a_broken_form_definition(world: World) -> None:
                                "online_level": "full", "popularity": 0})
     assert not form.is_valid()
     assert form.errors["form_fields"] == ["Field “a” has an unknown type."]
+
+
+def test_a_forged_lookup_cookie_opens_nothing(world: World) -> None:
+    from egov.services.views_portal import LOOKUP_COOKIE
+
+    dossier = submit(world)
+    client = Client()
+    client.cookies[LOOKUP_COOKIE] = dossier.code  # unsigned: refused
+    assert client.get(reverse("services:dossier", args=[dossier.code])).status_code == 404
+    client.post(reverse("services:lookup"), {"code": dossier.code, "phone": "0912345678"})
+    assert client.get(reverse("services:dossier", args=[dossier.code])).status_code == 200
