@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.hashers import make_password
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from egov.core import actions as core_actions
@@ -203,6 +204,14 @@ def load(codes: dict[str, Organisation]) -> None:
     for spec in _procedures(codes):
         actions.do_save_procedure(spec["procedure"], acting_user=admin,
                                   components=spec["components"], steps=spec["steps"])
+    # The renewal's application form, to download from the catalogue.
+    form = Procedure.objects.get(code="1.002809").components.get(order=0)
+    form.template.save("mau-don-de-nghi-doi-gplx.pdf", ContentFile(sample_pdf(
+        "ĐƠN ĐỀ NGHỊ ĐỔI GIẤY PHÉP LÁI XE",
+        "Kính gửi: Sở Giao thông vận tải tỉnh Quảng Ninh.",
+        "Tôi là: …………………… Ngày sinh: …………… Số định danh cá nhân: ……………",
+        "Đề nghị cho tôi được đổi giấy phép lái xe số: …………… hạng: ……",
+        "Người làm đơn (ký và ghi rõ họ tên)")))
     centre = codes["000.00.05.H49"]
     # The demo's one password, hashed once by core's loader (hashing is slow on purpose).
     password_hash = User.objects.get(username="motcua").password or make_password(PASSWORD)

@@ -26,7 +26,7 @@ from django.views.decorators.http import require_POST
 from egov.core.models import User
 
 from . import actions, payments, queries, rules, slips
-from .models import Dossier, DossierFile, Procedure, ReturnChannel, Status
+from .models import Component, Dossier, DossierFile, Procedure, ReturnChannel, Status
 
 # A successful lookup is remembered in a signed cookie (Django's signing, salted), not in
 # the session: looking a dossier up writes nothing to the database.
@@ -80,6 +80,17 @@ def _prefill(user: User, procedure: Procedure) -> dict[str, Any]:
         if source and getattr(user, source, None):
             values[spec["name"]] = getattr(user, source)
     return values
+
+
+def template(request: HttpRequest, code: str, pk: int) -> HttpResponseBase:
+    """A component's template (mẫu đơn, tờ khai), public like the catalogue; served by the
+    application, since uploaded files are not served by the web server."""
+    component = get_object_or_404(Component, pk=pk, procedure__code=code,
+                                  procedure__is_active=True)
+    if not component.template:
+        raise Http404(_("This document has no template."))
+    name = component.template.name.rsplit("/", 1)[-1]
+    return FileResponse(component.template.open("rb"), as_attachment=True, filename=name)
 
 
 @login_required
@@ -265,6 +276,7 @@ urlpatterns = [
     path("", catalogue, name="catalogue"),
     path("thu-tuc/<str:code>/", procedure_detail, name="procedure"),
     path("thu-tuc/<str:code>/nop/", apply, name="apply"),
+    path("thu-tuc/<str:code>/mau/<int:pk>/", template, name="template"),
     path("ho-so-cua-toi/", my_dossiers, name="my_dossiers"),
     path("tra-cuu/", lookup, name="lookup"),
     path("ho-so/<str:code>/", dossier_page, name="dossier"),

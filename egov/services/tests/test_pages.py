@@ -180,3 +180,18 @@ def test_a_leader_of_an_agency_without_procedures_sees_no_shop(world: World) -> 
     assert page.status_code == 200
     assert "it has no one-stop shop here" in page.content.decode()
     assert client.get("/api/v1/dossiers/").json()["count"] == 0
+
+
+def test_a_component_template_downloads_from_the_catalogue(world: World) -> None:
+    from django.core.files.base import ContentFile
+
+    component = world.procedure.components.get(order=0)
+    component.template.save("mau-don.pdf", ContentFile(b"%PDF-1.4 mau"))
+    page = Client().get(reverse("services:procedure", args=[world.procedure.code]))
+    url = reverse("services:template", args=[world.procedure.code, component.pk])
+    assert url in page.content.decode()
+    response = Client().get(url)
+    assert b"".join(response.streaming_content) == b"%PDF-1.4 mau"
+    other = world.procedure.components.get(order=1)
+    assert Client().get(reverse("services:template", args=[world.procedure.code, other.pk])
+                        ).status_code == 404
