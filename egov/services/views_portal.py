@@ -89,7 +89,7 @@ def template(request: HttpRequest, code: str, pk: int) -> HttpResponseBase:
                                   procedure__is_active=True)
     if not component.template:
         raise Http404(_("This document has no template."))
-    name = component.template.name.rsplit("/", 1)[-1]
+    name = (component.template.name or "").rsplit("/", 1)[-1]
     return FileResponse(component.template.open("rb"), as_attachment=True, filename=name)
 
 
