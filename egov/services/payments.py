@@ -135,6 +135,40 @@ def do_start_payment(dossier: Dossier, *, acting_user: User | None) -> Payment:
     return payment
 
 
+def do_record_counter_payment(dossier: Dossier, *, acting_user: User) -> Payment:
+    """A walk-in applicant pays the fee in cash at the counter; the one-stop officer of
+    the dossier's agency records it (once)."""
+    from . import queries
+
+    if dossier.agency_id not in queries.officer_agency_ids(acting_user):
+        from django.http import Http404
+
+        raise Http404(_("No such dossier."))
+    if not acting_user.has_perm("services.receive_dossier"):
+        raise PermissionDenied(_("Your post does not allow receiving dossiers."))
+    if not dossier.fee:
+        raise ValidationError({"fee": [_("This procedure has no fee to pay.")]})
+    try:
+        with transaction.atomic():
+            locked = Dossier.objects.select_for_update().get(pk=dossier.pk)
+            if locked.paid_at is not None:
+                raise ValidationError({"fee": [_("The fee of this dossier is already paid.")]})
+            now = timezone.now()
+            payment = Payment.objects.create(
+                dossier=locked, gateway="counter", amount=locked.fee,
+                txn_ref=f"{locked.pk}-q{secrets.token_hex(5)}", state=Payment.State.PAID,
+                created_at=now, paid_at=now)
+            locked.paid_at = now
+            locked.save(update_fields=["paid_at", "updated_at"])
+            audit.record(acting_user=acting_user, action="services.payment_counter",
+                         obj=locked, after={"txn_ref": payment.txn_ref,
+                                            "amount": payment.amount})
+    except IntegrityError:
+        raise ValidationError({"fee": [_("The fee of this dossier is already paid.")]}) \
+            from None
+    return payment
+
+
 @dataclass(frozen=True)
 class IpnAnswer:
     code: str

@@ -25,7 +25,7 @@ from django.views.decorators.http import require_POST
 
 from egov.core.models import Organisation, User
 
-from . import actions, queries, rules, slips
+from . import actions, payments, queries, rules, slips
 from .models import Channel, Dossier, DossierFile, Procedure, ReturnChannel, Status
 from .views_portal import error_dict, flash_errors
 
@@ -107,6 +107,8 @@ def _dossier_context(user: User, dossier: Dossier) -> dict[str, Any]:
             and user.has_perm("services.process_dossier"),
             "return": dossier.status == Status.RESULT_READY
             and user.has_perm("services.receive_dossier"),
+            "cash": bool(dossier.fee) and dossier.paid_at is None
+            and dossier.status in rules.OPEN and user.has_perm("services.receive_dossier"),
         },
     }
 
@@ -147,6 +149,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             dossier, acting_user=user, reason=post.get("reason", ""),
             new_due_date=_date(post.get("new_due_date", ""))),
         "return": lambda: actions.do_return_result(dossier, acting_user=user),
+        "cash": lambda: payments.do_record_counter_payment(dossier, acting_user=user),
     }
     run = runs.get(action)
     if run is None:

@@ -11,7 +11,9 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.http import Http404
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -201,3 +203,25 @@ def test_counter_entry_received_at_once_and_refusal(world: World) -> None:
     assert "Người nộp không đủ điều kiện" in PdfReader(io.BytesIO(pdf.content)).pages[0] \
         .extract_text()
     assert dt.date.today()  # the refusal closed the dossier on the day
+
+
+def test_a_walk_in_pays_the_fee_in_cash_at_the_counter(world: World) -> None:
+    from egov.services import payments
+
+    dossier = actions.do_submit(
+        world.procedure, acting_user=world.officer, channel="counter",
+        data={"full_name": "Phạm Văn Hùng", "licence_number": "220987654321"},
+        uploads={c.pk: [("a.pdf", PDF)] for c in world.procedure.components.all()},
+        contact={"applicant_name": "Phạm Văn Hùng", "phone": "0987654321"})
+    officer = Client()
+    officer.force_login(world.officer)
+    officer.post(reverse("services:act", args=[dossier.pk, "cash"]))
+    dossier.refresh_from_db()
+    assert dossier.paid_at is not None
+    assert Payment.objects.get().gateway == "counter"
+    with pytest.raises(ValidationError):
+        payments.do_record_counter_payment(dossier, acting_user=world.officer)
+    assert Payment.objects.count() == 1
+    actions.do_accept(dossier, acting_user=world.officer)
+    with pytest.raises(Http404):
+        payments.do_record_counter_payment(dossier, acting_user=world.other_officer)
