@@ -9,6 +9,7 @@ from egov.directives.api import routes as directives_routes
 from egov.documents.api import routes as documents_routes
 from egov.exchange.api import routes as exchange_routes
 from egov.identity.api import routes as identity_routes
+from egov.services.api import routes as services_routes
 from egov.signing.api import routes as signing_routes
 
 router = DefaultRouter()
@@ -19,6 +20,7 @@ signing_routes.register(router)
 exchange_routes.register(router)
 directives_routes.register(router)
 cabinet_routes.register(router)
+services_routes.register(router)
 
 urlpatterns: list[URLPattern | URLResolver] = [
     *core_routes.urlpatterns,
@@ -28,5 +30,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     *exchange_routes.urlpatterns,
     *directives_routes.urlpatterns,
     *cabinet_routes.urlpatterns,
+    *services_routes.urlpatterns,
     path("", include(router.urls)),
 ]

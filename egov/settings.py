@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "egov.exchange",
     "egov.directives",
     "egov.cabinet",
+    "egov.services",
     "egov.web",
 ]
 
@@ -263,6 +264,7 @@ SPECTACULAR_SETTINGS = {
         "PaperStatusEnum": "egov.cabinet.models.Paper.Status",
         "BallotStatusEnum": "egov.cabinet.models.Ballot.Status",
         "TaskStatusEnum": "egov.directives.models.TaskStatus",
+        "DossierStatusEnum": "egov.services.models.Status",
     },
 }
 

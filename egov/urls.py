@@ -11,6 +11,7 @@ urlpatterns = [
     path("signing/", include("egov.signing.urls")),
     path("tasks/", include("egov.directives.urls")),
     path("cabinet/", include("egov.cabinet.urls")),
+    path("services/", include("egov.services.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("egov.api_urls")),

@@ -129,20 +129,24 @@ _LEADER = {
     "documents.approve",
     "documents.sign",
     "directives.assign",
+    "services.approve_dossier",
+    "services.view_statistics",
 }
 POSITION_PERMISSIONS: dict[str, frozenset[str]] = {
     AGENCY_LEADER: frozenset(_LEADER),
     DEPUTY_LEADER: frozenset(_LEADER),
     UNIT_HEAD: frozenset({
         "core.view_unit_people", "documents.assign_within_unit", "documents.review",
-        "documents.process", "documents.draft",
+        "documents.process", "documents.draft", "services.process_dossier",
     }),
-    SPECIALIST: frozenset({"documents.process", "documents.draft", "documents.keep_files"}),
+    SPECIALIST: frozenset({"documents.process", "documents.draft", "documents.keep_files",
+                           "services.process_dossier"}),
     CLERK: frozenset({
         "documents.register_incoming", "documents.issue", "documents.view_registers",
         "exchange.send", "exchange.receive",
     }),
-    ONE_STOP_OFFICER: frozenset({"services.receive_dossier", "services.process_dossier"}),
+    ONE_STOP_OFFICER: frozenset({"services.receive_dossier", "services.process_dossier",
+                                "services.view_statistics"}),
     GOVERNMENT_MEMBER: frozenset({"cabinet.attend", "cabinet.vote"}),
 }
 
