@@ -15,13 +15,10 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from egov.core import actions as core_actions
 from egov.core import calendar
-from egov.core.demo import PASSWORD
 from egov.core.models import Organisation, User
 from egov.documents.demo import sample_pdf
 
@@ -212,13 +209,7 @@ def load(codes: dict[str, Organisation]) -> None:
         "Tôi là: …………………… Ngày sinh: …………… Số định danh cá nhân: ……………",
         "Đề nghị cho tôi được đổi giấy phép lái xe số: …………… hạng: ……",
         "Người làm đơn (ký và ghi rõ họ tên)")))
-    centre = codes["000.00.05.H49"]
-    # The demo's one password, hashed once by core's loader (hashing is slow on purpose).
-    password_hash = User.objects.get(username="motcua").password or make_password(PASSWORD)
-    leader = core_actions.do_create_official(
-        acting_user=None, username="giamdoc.pvhcc", full_name="Đỗ Minh Quang", unit=centre,
-        position="agency_leader", title="Giám đốc Trung tâm",
-        email="giamdoc.pvhcc@demo.egov.vn", password_hash=password_hash)
+    leader = User.objects.get(username="giamdoc.pvhcc")  # core's demo people
     for code in ("000.00.05.H49", "000.00.04.H49", "000.00.20.H49"):
         if not Certificate.objects.filter(organisation=codes[code],
                                           kind=Certificate.Kind.SEAL).exists():
