@@ -254,6 +254,10 @@ SPECTACULAR_SETTINGS = {
     # Operation ids and default tags are named after the path below /api (v1_…); the
     # hub's paths (/hub/v1/) would otherwise make the common prefix "/" and rename them.
     "SCHEMA_PATH_PREFIX": "/api",
+    # The enum hook (drf-spectacular's default), then one that leaves out the integer
+    # bounds that depend on the database (egov/core/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums",
+                             "egov.core.api.schema.database_independent"],
     "ENUM_NAME_OVERRIDES": {
         "KindEnum": "egov.core.models.Organisation.Kind",
         "CertificateKindEnum": "egov.signing.models.Certificate.Kind",
