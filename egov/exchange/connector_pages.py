@@ -17,6 +17,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from egov import edxml
+from egov.core.models import Organisation
 from egov.documents.views_inbox import current_user, official_required, visible_document
 
 from . import connector_actions as actions
@@ -95,7 +96,8 @@ def received_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "exchange/received_detail.html", {
         "row": row, "package": package,
         "files": [(a.name, a.content_type, len(a.data)) for a in package.attachments],
-        "statuses": list(row.statuses.all())})
+        "statuses": [(status, STATUS_LABELS.get(status.code, status.code))
+                     for status in row.statuses.all()]})
 
 
 @official_required
@@ -111,6 +113,11 @@ def document_trace(request: HttpRequest, pk: int) -> HttpResponse:
     if row.hub_id is not None and conn is not None:
         try:
             trace = _readable(actions.client(conn).trace(row.hub_id))
+            names = dict(Organisation.objects.filter(
+                code__in=[r.get("recipient") for r in trace.get("recipients", [])]
+            ).values_list("code", "name"))
+            for recipient in trace.get("recipients", []):
+                recipient["name"] = names.get(recipient.get("recipient"), "")
         except HubError as exc:
             problem = exc.message
     return render(request, "exchange/trace.html", {
