@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from egov.core.models import Organisation
+from egov.core.models import Organisation, StoredFile
 
 USER = settings.AUTH_USER_MODEL
 
@@ -151,14 +151,10 @@ class Paper(models.Model):
         return self.title
 
 
-class PaperVersion(models.Model):
+class PaperVersion(StoredFile):
     paper = models.ForeignKey(Paper, on_delete=models.CASCADE, related_name="versions")
     version = models.PositiveIntegerField()
     file = models.FileField(upload_to="cabinet/%Y/%m/")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
     uploaded_by = models.ForeignKey(USER, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
 
@@ -282,16 +278,9 @@ class BallotMember(models.Model):
         return f"{self.user} in ballot {self.ballot_id}"
 
 
-class BallotPaper(models.Model):
+class BallotPaper(StoredFile):
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="papers")
     file = models.FileField(upload_to="cabinet/ballots/%Y/%m/")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Choice(models.TextChoices):

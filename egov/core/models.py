@@ -247,3 +247,19 @@ class Counter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.series}/{self.year}: {self.value}"
+
+
+class StoredFile(models.Model):
+    """What every part keeps of an uploaded file beside its ``file`` field (which each
+    part declares with its own upload path): name, type, size and SHA-256."""
+
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.name

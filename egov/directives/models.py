@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from egov.core.models import Organisation
+from egov.core.models import Organisation, StoredFile
 
 
 class SourceKind(models.TextChoices):
@@ -149,16 +149,9 @@ class ProgressReport(models.Model):
         return f"{self.percent}% ({self.task_id})"
 
 
-class ReportFile(models.Model):
+class ReportFile(StoredFile):
     report = models.ForeignKey(ProgressReport, on_delete=models.CASCADE, related_name="files")
     file = models.FileField(upload_to="directives/%Y/%m/")
-    name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class DeadlineRequest(models.Model):

@@ -43,6 +43,7 @@ from egov.core.models import Organisation, User
 from egov.documents import actions as documents
 from egov.documents.models import Document, Recipient, Source
 from egov.edxml.model import VIETNAM_TZ
+from egov.signing.actions import sign_package
 from egov.signing.crypto.common import SigningError
 
 from . import connector_packages as packages
@@ -193,8 +194,6 @@ def do_send_package(package_id: int) -> Attempt:
     try:
         built = edxml.build_package(packages.document_package(row.document, row.agency,
                                                               recipients))
-        from egov.signing.actions import sign_package
-
         signed = sign_package(built, row.agency)
     except (SigningError, ValidationError, edxml.EdxmlError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -391,8 +390,6 @@ def do_send_status(status_id: int) -> Attempt:
             sender_code=inbound.sender_code, edxml_id=inbound.edxml_id, symbol=inbound.symbol,
             issue_date=inbound.issue_date, agency=inbound.agency, code=row.code,
             description=row.description, at=row.at, staff=row.staff))
-        from egov.signing.actions import sign_package
-
         signed = sign_package(built, inbound.agency)
     except (SigningError, ValidationError, edxml.EdxmlError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
