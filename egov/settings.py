@@ -267,6 +267,7 @@ SPECTACULAR_SETTINGS = {
         "PaperKindEnum": "egov.cabinet.models.Paper.Kind",
         "PaperStatusEnum": "egov.cabinet.models.Paper.Status",
         "BallotStatusEnum": "egov.cabinet.models.Ballot.Status",
+        "ItemOutcomeEnum": "egov.cabinet.models.Outcome",
         "TaskStatusEnum": "egov.directives.models.TaskStatus",
         "DossierStatusEnum": "egov.services.models.Status",
     },

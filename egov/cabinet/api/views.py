@@ -9,9 +9,8 @@ import base64
 import binascii
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field, inline_serializer
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -19,63 +18,17 @@ from rest_framework.response import Response
 from egov.core.models import User
 
 from .. import actions, queries, signatures
-from ..models import AgendaItem, Answer, Ballot, Choice, Meeting, Note, Paper, Stance
+from ..models import AgendaItem, Answer, Ballot, Choice, Meeting, Note, Stance
+from .office import BallotOfficeMixin, MeetingOfficeMixin
+from .permissions import IsOfficial
+from .serializers import (
+    AnswerSerializer,
+    BallotSerializer,
+    MeetingDetailSerializer,
+    MeetingSerializer,
+)
 
 TAG = "cabinet"
-
-
-class IsOfficial(permissions.BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and getattr(user, "kind", None) == "official")
-
-
-class PaperSerializer(serializers.ModelSerializer[Paper]):
-    latest_version = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Paper
-        fields = ["id", "kind", "title", "members_only", "status", "latest_version"]
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_latest_version(self, paper: Paper) -> int | None:
-        versions = [v.version for v in paper.versions.all()]
-        return max(versions) if versions else None
-
-
-class ItemSerializer(serializers.ModelSerializer[AgendaItem]):
-    proposing_agency_name = serializers.CharField(source="proposing_agency.name")
-
-    class Meta:
-        model = AgendaItem
-        fields = ["id", "order", "title", "proposing_agency", "proposing_agency_name",
-                  "outcome", "conclusions"]
-
-
-class MeetingSerializer(serializers.ModelSerializer[Meeting]):
-    class Meta:
-        model = Meeting
-        fields = ["id", "kind", "title", "starts_at", "place", "online_url", "chair", "status",
-                  "conclusions_notice"]
-
-
-class MeetingDetailSerializer(MeetingSerializer):
-    items = serializers.SerializerMethodField()
-    papers = serializers.SerializerMethodField()
-
-    class Meta(MeetingSerializer.Meta):
-        fields = [*MeetingSerializer.Meta.fields, "items", "papers"]
-
-    @extend_schema_field(ItemSerializer(many=True))
-    def get_items(self, meeting: Meeting) -> list[dict[str, Any]]:
-        return list(ItemSerializer(meeting.items.select_related("proposing_agency"),
-                                   many=True).data)
-
-    @extend_schema_field(PaperSerializer(many=True))
-    def get_papers(self, meeting: Meeting) -> list[dict[str, Any]]:
-        user = self.context["request"].user
-        papers = queries.visible_papers(user, meeting).prefetch_related("versions")
-        return [dict(PaperSerializer(p).data) | {"item": p.item_id} for p in papers]
 
 
 class PositionSerializer(serializers.Serializer[Any]):
@@ -95,7 +48,7 @@ class PaperNoteSerializer(serializers.Serializer[Any]):
 
 
 @extend_schema(tags=[TAG])
-class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class MeetingViewSet(MeetingOfficeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                      viewsets.GenericViewSet[Meeting]):
     permission_classes = [IsOfficial]
 
@@ -158,20 +111,6 @@ class MeetingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         return Response([{"paper": n.paper_id, "text": n.text} for n in notes])
 
 
-class BallotSerializer(serializers.ModelSerializer[Ballot]):
-    class Meta:
-        model = Ballot
-        fields = ["id", "title", "question", "working_days", "status", "opened_at", "deadline",
-                  "closed_at", "answers_visible_before_close", "tally", "summary_report"]
-
-
-class AnswerSerializer(serializers.ModelSerializer[Answer]):
-    class Meta:
-        model = Answer
-        fields = ["id", "member", "version", "choice", "comment", "signed_at", "is_current",
-                  "certificate_sha256"]
-
-
 class AnswerInputSerializer(serializers.Serializer[Any]):
     choice = serializers.ChoiceField(choices=Choice.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
@@ -186,7 +125,7 @@ class AnswerInputSerializer(serializers.Serializer[Any]):
 
 
 @extend_schema(tags=[TAG])
-class BallotViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+class BallotViewSet(BallotOfficeMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
                     viewsets.GenericViewSet[Ballot]):
     permission_classes = [IsOfficial]
     serializer_class = BallotSerializer
