@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from egov.core.models import Organisation, User
 from egov.core.tests import factories
+
+# Property tests check results, never time: Hypothesis's default 200 ms deadline per example
+# turns a busy 2-core CI machine into failures that say nothing about the code.
+hypothesis_settings.register_profile("egov", deadline=None)
+hypothesis_settings.load_profile("egov")
 
 
 @pytest.fixture

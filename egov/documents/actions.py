@@ -373,7 +373,7 @@ def do_assign(
                      before=before, after=_snap(document) | {"assignments": [
                          [a.role, a.unit_id, a.user_id] for a in created],
                          "instruction": instruction})
-        transaction.on_commit(lambda: events.assigned.send(Document, document=document))
+        events.assigned.send(Document, document=document)  # in the transaction
     return document
 
 
@@ -506,7 +506,7 @@ def do_complete(
                          "assignment": assignment.pk, "result": result,
                          "result_document": result_document.pk if result_document else None})
         if closes:
-            transaction.on_commit(lambda: events.done.send(Document, document=document))
+            events.done.send(Document, document=document)  # in the transaction
     return assignment
 
 
@@ -824,7 +824,7 @@ def _close_by_reply(answered: Document, reply: Document, by: User, now: dt.datet
     answered.save(update_fields=["done_at", "status", "updated_at"])
     audit.record(acting_user=by, action="documents.close_by_reply", obj=answered,
                  before=before, after=_snap(answered) | {"reply": reply.pk})
-    transaction.on_commit(lambda: events.done.send(Document, document=answered))
+    events.done.send(Document, document=answered)  # in the transaction
 
 
 # --- work files ----------------------------------------------------------------------

@@ -475,9 +475,11 @@ def do_refuse_package(inbound: InboundPackage, *, acting_user: User, reason: str
 
 
 def on_document_moved(code: S, document: Document) -> None:
-    """After a received document is assigned (04) or done (06), tell its sender."""
+    """A received document is assigned (04) or done (06): owe its sender the status. Called
+    inside the assignment's (or completion's) transaction, so the owed row commits with it;
+    the send itself is enqueued on commit (and the sweep retries it)."""
     inbound = InboundPackage.objects.filter(document=document).first()
     if inbound is None:
         return
-    with transaction.atomic():
+    with transaction.atomic():  # a savepoint: the caller's transaction is the one that counts
         _queue_status(inbound, code, "")

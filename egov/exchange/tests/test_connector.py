@@ -337,3 +337,30 @@ def test_without_routing_other_agencies_are_served_inside(deployment: Deployment
     assert Recipient.objects.get(document=document).is_internal
     assert not OutboundPackage.objects.exists()
     assert Document.objects.filter(origin=document, agency=deployment.qni).exists()
+
+
+def test_the_owed_status_commits_or_rolls_back_with_the_assignment(
+        deployment: Deployment) -> None:
+    """04 is written inside the assignment's transaction (no on-commit gap a crash could
+    fall into): an assignment that rolls back owes nothing, one that commits owes 04 even
+    before any on-commit callback has run."""
+    from django.db import transaction
+
+    d = deployment
+    _document, inbound = _deliver(d)
+    registered = connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+
+    class Crash(Exception):
+        pass
+
+    with pytest.raises(Crash), transaction.atomic():
+        documents.do_assign(registered, acting_user=d.qni_leader, lead=d.qni_unit,
+                            deadline_days=5)
+        assert OutboundStatus.objects.filter(code="04").count() == 1  # written in it
+        raise Crash
+    assert not OutboundStatus.objects.filter(code="04").exists()
+
+    registered.refresh_from_db()
+    documents.do_assign(registered, acting_user=d.qni_leader, lead=d.qni_unit, deadline_days=5)
+    # The test's transaction never commits, so no on-commit callback ran: the row is there.
+    assert OutboundStatus.objects.filter(code="04", state=Delivery.PENDING).count() == 1
