@@ -4,11 +4,14 @@ Each ``do_*`` checks rights and input first (``ValidationError`` naming the fiel
 ``PermissionDenied``), then writes in one transaction with its audit entry inside.
 
 Tasks for agencies of another deployment (``Organisation.is_external``) are created here
-like the others and handed to ``EXTERNAL_SENDERS`` on commit: the exchange connector will
-register a sender that packs the task's fields into edXML and sends it over the hub, and
-feeds the progress reports that come back through ``do_report_progress`` with the
-receiving agency's identity. Until then no sender is registered and such tasks stay
-followed by the Office by hand (docs/architecture.md, "Tasks across deployments").
+like the others and handed to ``EXTERNAL_SENDERS`` inside the same transaction: the
+exchange connector registers a sender that writes the task's outbound package there (so
+a task cannot be assigned without its package), and sends it over the hub on commit. On
+the other side the recipient's clerk registers the package and ``do_receive_task`` makes
+the task of the recipient agency; its progress reports and "done" go to ``REPORT_HOOKS``
+(in the transaction again), which the connector turns into packages back to the Office,
+where ``do_record_remote_report`` records them (docs/architecture.md, "Tasks across
+deployments").
 """
 
 from __future__ import annotations
@@ -40,8 +43,11 @@ from .models import (
     Task,
 )
 
-# Callables taking a Task, run on commit for tasks led by an external agency.
+# Callables taking a Task led by an external agency, run inside the creating transaction.
 EXTERNAL_SENDERS: list[Callable[[Task], None]] = []
+# Callables taking (task, event) after a progress report ({"kind": "progress", "report":
+# ProgressReport}) or "done" ({"kind": "done"}), inside that action's transaction.
+REPORT_HOOKS: list[Callable[[Task, dict[str, Any]], None]] = []
 
 TASK_FIELDS = ["source_kind", "source_document", "source_reference", "source_date",
                "content", "lead_agency", "product", "product_note", "deadline_kind",
@@ -157,8 +163,92 @@ def do_create_task(*, acting_user: User, content: str, lead_agency: Organisation
         if lead_agency.is_external:
             for task in made:
                 for sender in EXTERNAL_SENDERS:
-                    transaction.on_commit(lambda t=task, s=sender: s(t))  # type: ignore[misc]
+                    sender(task)
     return made
+
+
+def do_receive_task(*, acting_user: User | None, lead_agency: Organisation,
+                    assigning_agency: Organisation, content: str, source_kind: str,
+                    source_reference: str, source_date: dt.date, product: str,
+                    product_note: str, deadline: dt.date, source_document: Document | None
+                    ) -> Task:
+    """A task assigned by the Office of another deployment, as its package said, becomes a
+    task of ``lead_agency`` here (called by the exchange connector when the records clerk
+    registers the package; its deadline is the Office's date, never recomputed)."""
+    errors: dict[str, list[str]] = {}
+    if not (content or "").strip():
+        errors["content"] = [_("The task has no content.")]
+    if source_kind not in SourceKind.values:
+        source_kind = SourceKind.INCOMING_DOCUMENT
+    if product not in Product.values:
+        product = Product.OTHER
+    if deadline < source_date:
+        errors["deadline"] = [_("The deadline %(deadline)s is before the source's date "
+                                "%(source)s.") % {"deadline": deadline.strftime("%d/%m/%Y"),
+                                                  "source": source_date.strftime("%d/%m/%Y")}]
+    _raise(errors)
+    with transaction.atomic():
+        task = Task.objects.create(
+            source_kind=source_kind, source_document=source_document,
+            source_reference=source_reference[:200], source_date=source_date,
+            content=content.strip(), assigning_agency=assigning_agency,
+            lead_agency=lead_agency, product=product, product_note=product_note[:300],
+            deadline_kind=DeadlineKind.DATE, deadline=deadline, original_deadline=deadline,
+            assigned_by=None)
+        audit.record(acting_user=acting_user, action="directives.receive_task", obj=task,
+                     after=_snap(task) | {"assigning_agency": assigning_agency.pk})
+    return task
+
+
+def do_record_remote_report(task: Task, *, agency: Organisation, by_name: str,
+                            at: dt.datetime, done: bool, text: str = "",
+                            percent: int | None = None, note: str = "",
+                            done_on: dt.date | None = None,
+                            uploads: Sequence[Any] = ()) -> ProgressReport | None:
+    """A progress report (or "done") the lead agency sent from its own deployment over the
+    hub: recorded as that agency's, in its staff's name. Only the task's lead or a
+    coordinating agency reports; a report on a done task changes nothing."""
+    on_task = {task.lead_agency_id, *task.coordinating_agencies.values_list("id", flat=True)}
+    if agency.pk not in on_task:
+        raise PermissionDenied(_("This agency is not on the task."))
+    errors: dict[str, list[str]] = {}
+    if task.done_on is not None:
+        errors["task"] = [_("This task is done: no more progress reports.")]
+    if not done and (percent is None or not 0 <= percent <= 100):
+        errors["percent"] = [_("The percentage must be between 0 and 100.")]
+    day = done_on or timezone.localdate(at)
+    if done and (agency.pk != task.lead_agency_id or day < task.source_date):
+        errors["done_on"] = [_("Only the lead agency marks the task done, on or after the "
+                               "source's date.")]
+    try:
+        checked = files.check_uploads(list(uploads))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+        checked = []
+    _raise(errors)
+    with files.stored_files() as written, transaction.atomic():
+        before = _snap(task)
+        report = None
+        if done:
+            task.done_on, task.done_note, task.progress = day, (note or "").strip(), 100
+            task.save(update_fields=["done_on", "done_note", "progress"])
+        else:
+            assert percent is not None
+            report = ProgressReport.objects.create(task=task, agency=agency,
+                                                   text=(text or "").strip(), percent=percent,
+                                                   by=None, by_name=by_name[:150], at=at)
+            for item in checked:
+                ReportFile.objects.create(report=report, file=written.save(item),
+                                          name=item.name, content_type=item.content_type,
+                                          size=item.size, sha256=item.sha256)
+            if agency.pk == task.lead_agency_id:
+                Task.objects.filter(pk=task.pk).update(progress=percent)
+                task.progress = percent
+        audit.record(acting_user=None, action="directives.remote_report", obj=task,
+                     before=before, after=_snap(task) | {
+                         "agency": agency.pk, "by": by_name, "done": done, "percent": percent,
+                         "text": text, "files": [[c.name, c.sha256] for c in checked]})
+    return report
 
 
 def _lead_post(user: User, task: Task) -> Post | None:
@@ -237,6 +327,8 @@ def do_report_progress(task: Task, *, acting_user: User, text: str, percent: int
         audit.record(acting_user=acting_user, action="directives.report_progress", obj=task,
                      after={"agency": agency_id, "percent": percent, "text": report.text,
                             "files": [[c.name, c.sha256] for c in checked]})
+        for hook in REPORT_HOOKS:
+            hook(task, {"kind": "progress", "report": report})
     return report
 
 
@@ -271,6 +363,8 @@ def do_mark_done(task: Task, *, acting_user: User, note: str = "",
         task.save(update_fields=["done_on", "done_note", "product_document", "progress"])
         audit.record(acting_user=acting_user, action="directives.mark_done", obj=task,
                      before=before, after=_snap(task))
+        for hook in REPORT_HOOKS:
+            hook(task, {"kind": "done", "by": acting_user})
     return task
 
 

@@ -139,7 +139,11 @@ class ProgressReport(models.Model):
                                verbose_name=_("agency"))
     text = models.TextField(_("progress"))
     percent = models.PositiveSmallIntegerField(_("percentage done"))
-    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty for a report that came over the exchange hub from the lead agency's own
+    # deployment: ``by_name`` then holds the name its staff signed with.
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                           on_delete=models.PROTECT, related_name="+")
+    by_name = models.CharField(_("reported by"), max_length=150, blank=True)
     at = models.DateTimeField()
 
     class Meta:

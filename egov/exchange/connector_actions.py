@@ -46,6 +46,7 @@ from egov.edxml.model import VIETNAM_TZ
 from egov.signing.actions import sign_package
 from egov.signing.crypto.common import SigningError
 
+from . import connector_directives as remote_tasks
 from . import connector_packages as packages
 from .connector_client import HubClient, HubError
 from .models import (
@@ -192,8 +193,11 @@ def do_send_package(package_id: int) -> Attempt:
         return _save_package_attempt(row, error)
     recipients = list(Organisation.objects.filter(code__in=row.recipients))
     try:
-        built = edxml.build_package(packages.document_package(row.document, row.agency,
-                                                              recipients))
+        if row.document is not None:
+            package = packages.document_package(row.document, row.agency, recipients)
+        else:  # a task, or a report about one (connector_directives)
+            package = remote_tasks.outbound_package(row)
+        built = edxml.build_package(package)
         signed = sign_package(built, row.agency)
     except (SigningError, ValidationError, edxml.EdxmlError) as exc:
         message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -215,8 +219,9 @@ def do_send_package(package_id: int) -> Attempt:
         locked.next_attempt_at = None
         locked.last_error = locked.error_code = ""
         locked.save()
-        Recipient.objects.filter(document_id=locked.document_id, is_internal=False).update(
-            dispatch=Recipient.Dispatch.SENT, updated_at=timezone.now())
+        if locked.document_id:
+            Recipient.objects.filter(document_id=locked.document_id, is_internal=False).update(
+                dispatch=Recipient.Dispatch.SENT, updated_at=timezone.now())
         audit.record(acting_user=None, action="exchange.package_sent", obj=locked,
                      after={"hub_id": locked.hub_id, "sha256": locked.sha256,
                             "duplicate": bool(answer.get("duplicate"))})
@@ -232,8 +237,10 @@ def _save_package_attempt(row: OutboundPackage, error: HubError) -> Attempt:
         locked.error_code = error.code[:40]
         locked.save()
         if locked.state == Delivery.FAILED:
-            Recipient.objects.filter(document_id=locked.document_id, is_internal=False).update(
-                dispatch=Recipient.Dispatch.FAILED, updated_at=timezone.now())
+            if locked.document_id:
+                Recipient.objects.filter(document_id=locked.document_id, is_internal=False
+                                         ).update(dispatch=Recipient.Dispatch.FAILED,
+                                                  updated_at=timezone.now())
             audit.record(acting_user=None, action="exchange.package_refused", obj=locked,
                          after={"code": error.code, "message": error.message})
     return attempt
@@ -249,8 +256,9 @@ def do_resend(row: OutboundPackage, *, acting_user: User) -> OutboundPackage:
     with transaction.atomic():
         row.state, row.next_attempt_at, row.attempts = Delivery.PENDING, timezone.now(), 0
         row.save(update_fields=["state", "next_attempt_at", "attempts"])
-        Recipient.objects.filter(document_id=row.document_id, is_internal=False).update(
-            dispatch=Recipient.Dispatch.WAITING, updated_at=timezone.now())
+        if row.document_id is not None:
+            Recipient.objects.filter(document_id=row.document_id, is_internal=False).update(
+                dispatch=Recipient.Dispatch.WAITING, updated_at=timezone.now())
         audit.record(acting_user=acting_user, action="exchange.resend", obj=row)
         from . import connector_tasks
 
@@ -325,6 +333,8 @@ def _receive_package(hub: HubClient, item: dict[str, Any]) -> int:
                          after=audit.snapshot(row, ["hub_id", "agency", "sender_code",
                                                     "edxml_id", "sha256"]))
             _queue_status(row, S.ARRIVED, "", at=now)
+            if remote_tasks.on_received(row, package):
+                _queue_status(row, S.RECEIVED, _("Recorded on the task."), at=now)
     except IntegrityError:
         return 0  # another pull stored it a moment ago
     return 1
@@ -438,9 +448,11 @@ def do_register_package(inbound: InboundPackage, *, acting_user: User,
         package = edxml.parse_package(bytes(locked.data))
         reg = packages.registration(package)
         issuer = Organisation.objects.filter(code=locked.sender_code).first()
+        uploads = [u for u in reg.uploads if u[0] not in remote_tasks.MACHINE_FILES]
         document = documents.do_register_incoming(
-            acting_user=acting_user, source=Source.HUB, uploads=reg.uploads, issuer=issuer,
+            acting_user=acting_user, source=Source.HUB, uploads=uploads, issuer=issuer,
             allow_duplicate=allow_duplicate, **reg.fields)
+        remote_tasks.on_registered(locked, package, document, acting_user)
         locked.state = InboundPackage.State.REGISTERED
         locked.document = document
         locked.handled_by, locked.handled_at = acting_user, timezone.now()

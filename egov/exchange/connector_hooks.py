@@ -16,6 +16,7 @@ from egov.edxml import StatusCode
 from egov.web import menu
 
 from . import connector_actions as actions
+from . import connector_directives
 
 
 def _assigned(sender: Any, document: Any, **kwargs: Any) -> None:
@@ -36,6 +37,7 @@ def connect() -> None:
         documents.issue_hooks.append(actions.on_issue)
     if actions.route_via_hub not in documents.hub_routes:
         documents.hub_routes.append(actions.route_via_hub)
+    connector_directives.connect()
     events.assigned.connect(_assigned, dispatch_uid="exchange.assigned")
     events.done.connect(_done, dispatch_uid="exchange.done")
     menu.register(_("From the hub"), "exchange:received", visible=_receives, order=25)

@@ -300,8 +300,13 @@ class OutboundPackage(models.Model):
     """An issued document on its way to its external recipients: written in the issue's
     own transaction (so it cannot be lost), sent by a task, retried with backoff."""
 
-    document = models.OneToOneField("documents.Document", on_delete=models.PROTECT,
-                                    related_name="outbound_package")
+    document = models.OneToOneField("documents.Document", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="outbound_package")
+    # A task for an agency of another deployment (document empty), or — with ``payload``
+    # naming the report — a progress report or "done" about a task received over the hub.
+    task = models.ForeignKey("directives.Task", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="outbound_packages")
+    payload = models.JSONField(default=dict, blank=True)
     agency = models.ForeignKey("core.Organisation", on_delete=models.PROTECT, related_name="+")
     recipients = models.JSONField(_("recipients"), default=list)  # identifier codes
     edxml_id = models.CharField(_("document id"), max_length=500)
@@ -354,6 +359,10 @@ class InboundPackage(models.Model):
                              default=State.RECEIVED)
     document = models.OneToOneField("documents.Document", null=True, blank=True,
                                     on_delete=models.PROTECT, related_name="inbound_package")
+    # The task this package brought (registered as a task of the recipient agency), or the
+    # task of ours a received progress report was recorded on.
+    task = models.ForeignKey("directives.Task", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="inbound_packages")
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

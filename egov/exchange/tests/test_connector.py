@@ -364,3 +364,126 @@ def test_the_owed_status_commits_or_rolls_back_with_the_assignment(
     documents.do_assign(registered, acting_user=d.qni_leader, lead=d.qni_unit, deadline_days=5)
     # The test's transaction never commits, so no on-commit callback ran: the row is there.
     assert OutboundStatus.objects.filter(code="04", state=Delivery.PENDING).count() == 1
+
+
+# --- tasks across deployments ------------------------------------------------------------
+
+VPCP_CODE = "000.00.00.G22"
+
+
+def _office_on_the_hub(d: Deployment, admin: User) -> tuple[Any, User]:
+    """The Government Office as another agency of the shared system, with its seal."""
+    from egov.core import actions as core
+    from egov.core.models import Organisation
+
+    office = core.do_create_organisation(
+        acting_user=None, name="Văn phòng Chính phủ", short_name="VPCP", code=VPCP_CODE,
+        kind=Organisation.Kind.GOVERNMENT_OFFICE, is_agency=True)
+    unit = factories.unit(office, "000.00.02.G22", "Vụ Tổng hợp", "TH")
+    specialist = factories.official(unit, "specialist", username="vpcp_cv",
+                                    full_name="Trần Thu Trang")
+    cert = signing.do_issue_certificate(acting_user=admin, kind=Certificate.Kind.SEAL,
+                                        organisation=office)
+    from egov.exchange.models import HubSystem
+
+    hub_actions.do_add_agency(acting_user=None, system=HubSystem.objects.get(), code=VPCP_CODE,
+                              name="Văn phòng Chính phủ")
+    hub_actions.do_add_certificate(acting_user=None, agency_code=VPCP_CODE,
+                                   pem=cert.certificate_pem.encode())
+    return office, specialist
+
+
+def test_a_task_goes_to_another_deployment_and_its_reports_come_back(
+        deployment: Deployment, admin_user: User) -> None:
+    from egov.directives import actions as directives
+
+    d = deployment
+    office, specialist = _office_on_the_hub(d, admin_user)
+    d.qni.is_external = True  # from the Office's side, the province is another deployment
+    d.qni.save(update_fields=["is_external"])
+    [task] = directives.do_create_task(
+        acting_user=specialist, content="Báo cáo tình hình giải ngân vốn đầu tư công",
+        lead_agency=d.qni, source_kind="conclusions_notice", source_reference="125/TB-VPCP",
+        source_date=timezone.localdate(), product="report", deadline_kind="date",
+        deadline=timezone.localdate() + dt.timedelta(days=20))
+    row = OutboundPackage.objects.get(task=task)  # written in the task's own transaction
+    assert (row.agency, row.recipients, row.document) == (office, [QNI_CODE], None)
+    assert row.edxml_id.endswith(f",{task.pk}/NV")
+    assert connector_actions.do_send_package(row.pk).sent
+
+    d.qni.is_external = False  # now the province's own deployment receives it
+    d.qni.save(update_fields=["is_external"])
+    assert connector_actions.do_pull().stored == 1
+    inbound = InboundPackage.objects.get(agency=d.qni)
+    assert inbound.sender_code == VPCP_CODE and inbound.state == InboundPackage.State.RECEIVED
+    document = connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+    assert [f.name for f in document.files.all()] == ["giao-nhiem-vu.pdf"]  # not the JSON
+    inbound.refresh_from_db()
+    theirs = inbound.task
+    assert theirs is not None and theirs.pk != task.pk
+    assert (theirs.lead_agency, theirs.assigning_agency, theirs.deadline, theirs.content) == (
+        d.qni, office, task.deadline, task.content)
+    assert theirs.source_document == document and theirs.source_reference == "125/TB-VPCP"
+
+    # The province reports 40 % with a file, then marks the task done.
+    report = directives.do_report_progress(
+        theirs, acting_user=d.qni_leader, text="Đã giải ngân 40% kế hoạch vốn", percent=40,
+        uploads=[("bang-so-lieu.pdf", PDF)])
+    directives.do_mark_done(theirs, acting_user=d.qni_leader, note="Đã gửi báo cáo tổng hợp")
+    back = list(OutboundPackage.objects.filter(task=theirs).order_by("id"))
+    assert [r.payload["kind"] for r in back] == ["progress", "done"]
+    assert back[0].payload["report"] == report.pk
+    for r in back:
+        assert connector_actions.do_send_package(r.pk).sent
+
+    pulled = connector_actions.do_pull()
+    assert pulled.stored == 2
+    task.refresh_from_db()
+    assert task.progress == 100 and task.done_on == timezone.localdate()
+    assert "Đã gửi báo cáo tổng hợp" in task.done_note
+    [recorded] = task.reports.all()
+    assert (recorded.agency, recorded.percent, recorded.by, recorded.by_name) == (
+        d.qni, 40, None, d.qni_leader.get_full_name())
+    assert [f.name for f in recorded.files.all()] == ["bang-so-lieu.pdf"]
+    handled = InboundPackage.objects.filter(agency=office)
+    assert {p.state for p in handled} == {InboundPackage.State.REGISTERED}
+    assert {p.task_id for p in handled} == {task.pk}
+    # The province's trace of its reports shows them recorded (01 arrived, 03 recorded).
+    assert set(OutboundStatus.objects.filter(inbound__agency=office)
+               .values_list("code", flat=True)) == {"01", "03"}
+
+
+def test_a_report_from_an_agency_not_on_the_task_is_not_recorded(
+        deployment: Deployment, admin_user: User) -> None:
+    from egov.directives import actions as directives
+
+    d = deployment
+    office, specialist = _office_on_the_hub(d, admin_user)
+    d.qni.is_external = True
+    d.qni.save(update_fields=["is_external"])
+    [task] = directives.do_create_task(
+        acting_user=specialist, content="Rà soát thủ tục hành chính", lead_agency=d.qni,
+        source_kind="directive", source_date=timezone.localdate(), product="report",
+        deadline_kind="date", deadline=timezone.localdate() + dt.timedelta(days=10))
+    assert connector_actions.do_send_package(OutboundPackage.objects.get(task=task).pk).sent
+    d.qni.is_external = False
+    d.qni.save(update_fields=["is_external"])
+    connector_actions.do_pull()
+    inbound = InboundPackage.objects.get(agency=d.qni)
+    connector_actions.do_register_package(inbound, acting_user=d.qni_clerk)
+    inbound.refresh_from_db()
+    assert inbound.task is not None
+    # Bộ Tài chính (not on the task) forges a report answering the task's package: it is
+    # signed by Bộ Tài chính's own seal, so the hub takes it, but the Office records nothing.
+    row = OutboundPackage.objects.create(
+        task=inbound.task, agency=d.btc, recipients=[VPCP_CODE],
+        payload={"kind": "progress", "report": None, "by": "Kẻ giả mạo",
+                 "at": timezone.now().isoformat()},
+        edxml_id=f"{BTC_CODE},{timezone.localdate():%Y/%m/%d},999/BCNV",
+        next_attempt_at=timezone.now())
+    assert connector_actions.do_send_package(row.pk).sent
+    connector_actions.do_pull()
+    task.refresh_from_db()
+    assert task.progress == 0 and not task.reports.exists()
+    [kept] = InboundPackage.objects.filter(agency=office)
+    assert kept.state == InboundPackage.State.RECEIVED and kept.task is None  # for the clerk
