@@ -148,8 +148,10 @@ def on_registered(inbound: InboundPackage, package: edxml.DocumentPackage,
 
         office = core.do_create_organisation(  # the connector's doing, not the clerk's
             acting_user=None, name=inbound.sender_name or inbound.sender_code,
-            code=inbound.sender_code, kind=Organisation.Kind.GOVERNMENT_OFFICE,
-            is_agency=True, is_external=True)
+            # edXML carries no short name; the code's last group stands in until the
+            # national directory is imported (egov import_orgs).
+            short_name=inbound.sender_code.rsplit(".", 1)[-1], code=inbound.sender_code,
+            kind=Organisation.Kind.GOVERNMENT_OFFICE, is_agency=True, is_external=True)
     agency = Organisation.objects.get(pk=inbound.agency_id)
     try:
         task = directives.do_receive_task(

@@ -62,6 +62,43 @@ def deployment(code: str, name: str, other_code: str, other_name: str, seal_path
     return {"tokens": tokens, "agency": agency.pk, "unit": unit.pk, "other": other.pk}
 
 
+def office(seal_path: str) -> dict[str, Any]:
+    """The Government Office as a second agency of this deployment (it assigns tasks), with
+    a specialist and the Office's seal from this deployment's platform CA."""
+    from egov.core import actions as core_actions
+    from egov.core.models import Organisation, User
+    from egov.core.tests import factories
+    from egov.identity.tokens import do_create_token
+    from egov.signing import actions as signing
+    from egov.signing.models import Certificate
+
+    agency = core_actions.do_create_organisation(
+        acting_user=None, name="Văn phòng Chính phủ", short_name="VPCP", code="000.00.00.G22",
+        kind=Organisation.Kind.GOVERNMENT_OFFICE, is_agency=True)
+    unit = factories.unit(agency, "000.00.02.G22", "Vụ Tổng hợp", "TH")
+    specialist = factories.official(unit, "specialist", username="vpcp_cv",
+                                    full_name="Trần Thu Trang")
+    admin = User.objects.get(username="quantri")
+    seal = signing.do_issue_certificate(acting_user=admin, kind=Certificate.Kind.SEAL,
+                                        organisation=agency)
+    with open(seal_path, "w") as handle:
+        handle.write(seal.certificate_pem)
+    return {"token": do_create_token(acting_user=specialist, name="e2e")[1],
+            "agency": agency.pk}
+
+
+def task(pk: int) -> dict[str, Any]:
+    """A task as this deployment holds it, with its progress reports."""
+    from egov.directives.models import Task
+
+    row = Task.objects.get(pk=pk)
+    return {"progress": row.progress, "done_on": str(row.done_on or ""),
+            "done_note": row.done_note,
+            "reports": [{"agency": r.agency.code, "percent": r.percent, "by_name": r.by_name,
+                         "files": [f.name for f in r.files.all()]}
+                        for r in row.reports.order_by("at")]}
+
+
 def burst(count: int, recipient_code: str) -> dict[str, Any]:
     """``count`` issued documents to the external agency, each with its outbound package
     queued (as ``do_issue`` leaves them), written at once: the burst is about the
@@ -77,7 +114,8 @@ def burst(count: int, recipient_code: str) -> dict[str, Any]:
     from egov.exchange.models import OutboundPackage
 
     recipient = Organisation.objects.get(code=recipient_code)
-    agency = Organisation.objects.get(is_external=False, parent__isnull=True)
+    agency = Organisation.objects.get(is_external=False, parent__isnull=True,
+                                      kind=Organisation.Kind.MINISTRY)
     today = timezone.localdate()
     rows = []
     with transaction.atomic():
@@ -126,6 +164,10 @@ def main(argv: list[str]) -> None:
         result = burst(int(args[0]), args[1])
     elif command == "counts":
         result = counts()
+    elif command == "office":
+        result = office(*args)
+    elif command == "task":
+        result = task(int(args[0]))
     else:
         raise SystemExit(f"unknown command {command}")
     print(json.dumps(result))

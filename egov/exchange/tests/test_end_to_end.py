@@ -7,7 +7,9 @@ connector sends the signed package; the hub pushes to B, B's connector pulls it;
 clerk registers it, B's leader assigns it; A reads statuses 01, 03, 04 in the hub's
 trace. B replies; the reply lands in A's incoming register. Then A sends a burst of 500
 packages and the hub is killed with SIGKILL (every process of it) in the middle and
-started again: every package reaches B exactly once.
+started again: every package reaches B exactly once. Last, the Government Office (run by
+A) assigns a task to B's agency: B registers it, reports progress and marks it done, and
+both land on the Office's task.
 
 On SQLite each deployment has its own file; with DATABASE_URL (PostgreSQL) each has its
 own database on that server, made for the test and dropped after it.
@@ -37,7 +39,7 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 pytestmark = [pytest.mark.processes]
 
-BTC, QNI = "000.00.00.G12", "000.00.00.H49"
+BTC, QNI, VPCP = "000.00.00.G12", "000.00.00.H49", "000.00.00.G22"
 BURST = 500
 PYTHON = sys.executable
 
@@ -248,10 +250,15 @@ def _connect(world: dict[str, Deployment]) -> None:
         deployment.tokens = made["tokens"]
         deployment.ids = {"agency": made["agency"], "unit": made["unit"],
                           "other": made["other"]}
+    # A also runs the Government Office, which assigns tasks to B's agency.
+    a.tokens["office"] = a.world("office", str(a.var / "office-seal.pem"))["token"]
+    extra = {"a": ["--agency", f"{VPCP}=Văn phòng Chính phủ",
+                   "--certificate", f"{VPCP}={a.var / 'office-seal.pem'}"], "b": []}
     for deployment, code, name in ((a, BTC, "Bộ Tài chính"), (b, QNI, "UBND tỉnh Quảng Ninh")):
         out = hub.egov("hub_add_system", f"Hệ thống {name}", "--agency", f"{code}={name}",
                        "--push-url", f"{deployment.url}/exchange/push",
-                       "--certificate", f"{code}={deployment.var / 'seal.pem'}")
+                       "--certificate", f"{code}={deployment.var / 'seal.pem'}",
+                       *extra[deployment.name])
         token = next(word for word in out.split() if word.startswith("hub_"))
         deployment.egov("exchange_connect", f"{hub.url}/hub/v1", "--token", token,
                         "--pull-every", "5")
@@ -345,3 +352,32 @@ def test_a_document_goes_from_a_ministry_to_a_province_and_back(
     assert at_a["outbound"] == {"sent": BURST + 1}
     print(f"\nkill test: the hub had accepted {accepted_before} of {BURST} when killed; "
           f"after the restart B holds {at_b['inbound'] - 1} burst packages, each once")
+
+    # A task from the Office (in A) to B's agency goes over the hub; B's clerk registers
+    # it, B reports progress with a file and marks it done; both land on the Office's task.
+    today = time.strftime("%Y-%m-%d")
+    [task] = a.api("office", "POST", "/tasks/", {
+        "content": "Báo cáo tình hình giải ngân vốn đầu tư công", "source_kind": "directive",
+        "source_reference": "05/CT-TTg", "source_date": today, "lead_agency": a.ids["other"],
+        "product": "report", "deadline_kind": "date", "deadline": "2099-12-31"})
+
+    def from_office() -> list[dict[str, Any]]:  # the newest waiting package, if the Office's
+        count = b.api("clerk", "GET", "/exchange/received/?state=received&page_size=1")["count"]
+        last = b.api("clerk", "GET", f"/exchange/received/?state=received&page_size=1"
+                                     f"&page={max(count, 1)}")["results"]
+        return [r for r in last if r["sender_code"] == VPCP]
+
+    [package] = wait_for(from_office, 60, "B to receive the task", logs)
+    b.api("clerk", "POST", f"/exchange/received/{package['id']}/register/", {})
+    [theirs] = [t for t in b.api("leader", "GET", "/tasks/")["results"]
+                if t["content"] == task["content"]]
+    assert (theirs["deadline"], theirs["source_reference"]) == ("2099-12-31", "05/CT-TTg")
+    b.api("leader", "POST", f"/tasks/{theirs['id']}/progress/",
+          {"text": "Đã giải ngân 40% kế hoạch", "percent": 40},
+          files={"f": ("so-lieu.pdf", _pdf("Số liệu giải ngân"))})
+    b.api("leader", "POST", f"/tasks/{theirs['id']}/done/", {"note": "Đã hoàn thành"})
+    done = wait_for(lambda: (lambda t: t if t["done_on"] else None)(
+        a.world("task", str(task["id"]))), 60, "the reports to reach the Office", logs)
+    assert done["progress"] == 100 and "Đã hoàn thành" in done["done_note"]
+    assert done["reports"] == [{"agency": QNI, "percent": 40, "by_name": "Phạm Minh Lãnh",
+                                "files": ["so-lieu.pdf"]}]
