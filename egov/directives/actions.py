@@ -234,16 +234,8 @@ def do_record_remote_report(task: Task, *, agency: Organisation, by_name: str,
             task.save(update_fields=["done_on", "done_note", "progress"])
         else:
             assert percent is not None
-            report = ProgressReport.objects.create(task=task, agency=agency,
-                                                   text=(text or "").strip(), percent=percent,
-                                                   by=None, by_name=by_name[:150], at=at)
-            for item in checked:
-                ReportFile.objects.create(report=report, file=written.save(item),
-                                          name=item.name, content_type=item.content_type,
-                                          size=item.size, sha256=item.sha256)
-            if agency.pk == task.lead_agency_id:
-                Task.objects.filter(pk=task.pk).update(progress=percent)
-                task.progress = percent
+            report = _store_report(task, agency.pk, (text or "").strip(), percent, None,
+                                   by_name[:150], at, checked, written)
         audit.record(acting_user=None, action="directives.remote_report", obj=task,
                      before=before, after=_snap(task) | {
                          "agency": agency.pk, "by": by_name, "done": done, "percent": percent,
@@ -288,6 +280,22 @@ def do_assign_inside(task: Task, *, acting_user: User, unit: Organisation | None
     return row
 
 
+def _store_report(task: Task, agency_id: int, text: str, percent: int, by: User | None,
+                  by_name: str, at: dt.datetime, checked: Sequence[files.CheckedFile],
+                  written: Any) -> ProgressReport:
+    """The report row and its files; the lead agency's percentage becomes the task's."""
+    report = ProgressReport.objects.create(task=task, agency_id=agency_id, text=text,
+                                           percent=percent, by=by, by_name=by_name, at=at)
+    for item in checked:
+        ReportFile.objects.create(report=report, file=written.save(item), name=item.name,
+                                  content_type=item.content_type, size=item.size,
+                                  sha256=item.sha256)
+    if agency_id == task.lead_agency_id:
+        Task.objects.filter(pk=task.pk).update(progress=percent)
+        task.progress = percent
+    return report
+
+
 def do_report_progress(task: Task, *, acting_user: User, text: str, percent: int | None,
                        uploads: Sequence[Any] = ()) -> ProgressReport:
     """An official of the lead or a coordinating agency reports progress; the lead
@@ -314,16 +322,8 @@ def do_report_progress(task: Task, *, acting_user: User, text: str, percent: int
     assert percent is not None
     agency_id = task.lead_agency_id if task.lead_agency_id in mine else min(mine)
     with files.stored_files() as written, transaction.atomic():
-        report = ProgressReport.objects.create(task=task, agency_id=agency_id, text=text.strip(),
-                                               percent=percent, by=acting_user,
-                                               at=timezone.now())
-        for item in checked:
-            ReportFile.objects.create(report=report, file=written.save(item), name=item.name,
-                                      content_type=item.content_type, size=item.size,
-                                      sha256=item.sha256)
-        if agency_id == task.lead_agency_id:
-            Task.objects.filter(pk=task.pk).update(progress=percent)
-            task.progress = percent
+        report = _store_report(task, agency_id, text.strip(), percent, acting_user, "",
+                               timezone.now(), checked, written)
         audit.record(acting_user=acting_user, action="directives.report_progress", obj=task,
                      after={"agency": agency_id, "percent": percent, "text": report.text,
                             "files": [[c.name, c.sha256] for c in checked]})

@@ -62,3 +62,16 @@ def schedule(c: Cabinet, *, days_ahead: int = 7, **extra: object) -> Meeting:
         acting_user=c.office, kind="regular", title="Phiên họp Chính phủ thường kỳ tháng 11",
         starts_at=starts, chair=c.pm, place="Trụ sở Chính phủ", guests=[c.guest],
         **extra)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def certified(cab: Cabinet, admin_user: User, settings: object) -> Cabinet:
+    """The cabinet with a personal certificate for each member (EC keys: fast to make)."""
+    from egov.signing import actions as signing
+    from egov.signing.models import Certificate
+
+    settings.EGOV_SIGNING_KEY_ALGORITHM = "ec-p256"  # type: ignore[attr-defined]
+    for member in cab.members:
+        signing.do_issue_certificate(acting_user=admin_user, kind=Certificate.Kind.PERSONAL,
+                                     user=member)
+    return cab

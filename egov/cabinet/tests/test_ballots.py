@@ -10,23 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from egov.core.models import User
-from egov.signing import actions as signing
 from egov.signing.crypto import cms
-from egov.signing.models import Certificate
 
 from .. import actions, queries, signatures, sms, tasks
 from ..models import Answer, Ballot
 from .conftest import PDF, Cabinet
-
-
-@pytest.fixture
-def certified(cab: Cabinet, admin_user: User, settings: object) -> Cabinet:
-    settings.EGOV_SIGNING_KEY_ALGORITHM = "ec-p256"  # type: ignore[attr-defined]  # fast keys
-    for member in cab.members:
-        signing.do_issue_certificate(acting_user=admin_user, kind=Certificate.Kind.PERSONAL,
-                                     user=member)
-    return cab
 
 
 def open_ballot(c: Cabinet, **extra: object) -> Ballot:

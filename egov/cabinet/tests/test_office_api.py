@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from egov.core.models import AuditEntry, User
 from egov.documents.models import Document
-from egov.signing import actions as signing
-from egov.signing.models import Certificate
 
 from ..models import AgendaItem, Attendee, Ballot, Meeting, Membership, Paper
 from .conftest import PDF, Cabinet
@@ -179,15 +176,6 @@ def test_others_meetings_are_404_for_every_office_action(cab: Cabinet) -> None:
         assert answer.status_code == 404, path
     assert Meeting.objects.get().status == Meeting.Status.SCHEDULED
     assert not AgendaItem.objects.exists()
-
-
-@pytest.fixture
-def certified(cab: Cabinet, admin_user: User, settings: object) -> Cabinet:
-    settings.EGOV_SIGNING_KEY_ALGORITHM = "ec-p256"  # type: ignore[attr-defined]  # fast keys
-    for member in cab.members:
-        signing.do_issue_certificate(acting_user=admin_user, kind=Certificate.Kind.PERSONAL,
-                                     user=member)
-    return cab
 
 
 def test_a_ballot_from_draft_to_summary_report(certified: Cabinet) -> None:
