@@ -8,7 +8,7 @@ like the others and handed to ``EXTERNAL_SENDERS`` inside the same transaction: 
 exchange connector registers a sender that writes the task's outbound package there (so
 a task cannot be assigned without its package), and sends it over the hub on commit. On
 the other side the recipient's clerk registers the package and ``do_receive_task`` makes
-the task of the recipient agency; its progress reports and "done" go to ``REPORT_HOOKS``
+the task of the recipient agency; its progress reports and "done" go to ``TASK_HOOKS``
 (in the transaction again), which the connector turns into packages back to the Office,
 where ``do_record_remote_report`` records them (docs/architecture.md, "Tasks across
 deployments").
@@ -45,9 +45,11 @@ from .models import (
 
 # Callables taking a Task led by an external agency, run inside the creating transaction.
 EXTERNAL_SENDERS: list[Callable[[Task], None]] = []
-# Callables taking (task, event) after a progress report ({"kind": "progress", "report":
-# ProgressReport}) or "done" ({"kind": "done"}), inside that action's transaction.
-REPORT_HOOKS: list[Callable[[Task, dict[str, Any]], None]] = []
+# Callables taking (task, event), inside the action's transaction, after: a progress report
+# ({"kind": "progress", "report": ProgressReport}), "done" ({"kind": "done", "by": User}),
+# a request for a new deadline ({"kind": "deadline_request", "request": DeadlineRequest})
+# and the decision on one ({"kind": "deadline_decision", "request": DeadlineRequest}).
+TASK_HOOKS: list[Callable[[Task, dict[str, Any]], None]] = []
 
 TASK_FIELDS = ["source_kind", "source_document", "source_reference", "source_date",
                "content", "lead_agency", "product", "product_note", "deadline_kind",
@@ -327,7 +329,7 @@ def do_report_progress(task: Task, *, acting_user: User, text: str, percent: int
         audit.record(acting_user=acting_user, action="directives.report_progress", obj=task,
                      after={"agency": agency_id, "percent": percent, "text": report.text,
                             "files": [[c.name, c.sha256] for c in checked]})
-        for hook in REPORT_HOOKS:
+        for hook in TASK_HOOKS:
             hook(task, {"kind": "progress", "report": report})
     return report
 
@@ -363,7 +365,7 @@ def do_mark_done(task: Task, *, acting_user: User, note: str = "",
         task.save(update_fields=["done_on", "done_note", "product_document", "progress"])
         audit.record(acting_user=acting_user, action="directives.mark_done", obj=task,
                      before=before, after=_snap(task))
-        for hook in REPORT_HOOKS:
+        for hook in TASK_HOOKS:
             hook(task, {"kind": "done", "by": acting_user})
     return task
 
@@ -390,6 +392,8 @@ def do_request_deadline(task: Task, *, acting_user: User, new_deadline: dt.date 
             reason=reason.strip(), requested_by=acting_user, requested_at=timezone.now())
         audit.record(acting_user=acting_user, action="directives.request_deadline", obj=task,
                      after={"old": task.deadline, "new": new_deadline, "reason": reason})
+        for hook in TASK_HOOKS:
+            hook(task, {"kind": "deadline_request", "request": request})
     return request
 
 
@@ -425,4 +429,62 @@ def do_decide_deadline(request: DeadlineRequest, *, acting_user: User, approve: 
         audit.record(acting_user=acting_user, action="directives.decide_deadline", obj=task,
                      before=before, after=_snap(task) | {"decision": request.decision,
                                                          "note": request.decision_note})
+        for hook in TASK_HOOKS:
+            hook(task, {"kind": "deadline_decision", "request": request})
+    return request
+
+
+def do_record_remote_deadline_request(task: Task, *, agency: Organisation, by_name: str,
+                                      at: dt.datetime, new_deadline: dt.date,
+                                      reason: str) -> DeadlineRequest:
+    """The lead agency, from its own deployment, asks for a new deadline over the hub: a
+    request the Office decides like any other."""
+    if agency.pk != task.lead_agency_id:
+        raise PermissionDenied(_("Only the lead agency asks for a new deadline."))
+    errors: dict[str, list[str]] = {}
+    if task.done_on is not None:
+        errors["task"] = [_("This task is done: its deadline cannot change.")]
+    elif task.deadline_requests.filter(decision=DeadlineRequest.Decision.PENDING).exists():
+        errors["task"] = [_("A request for a new deadline is already waiting for a decision.")]
+    if new_deadline <= task.deadline:
+        errors["new_deadline"] = [_("The new deadline must be after the current one "
+                                    "(%(date)s).") % {"date": task.deadline.strftime("%d/%m/%Y")}]
+    if not (reason or "").strip():
+        errors["reason"] = [_("Give the reason for the new deadline.")]
+    _raise(errors)
+    with transaction.atomic():
+        request = DeadlineRequest.objects.create(
+            task=task, old_deadline=task.deadline, new_deadline=new_deadline,
+            reason=reason.strip(), requested_by=None, requested_by_name=by_name[:150],
+            requested_at=at)
+        audit.record(acting_user=None, action="directives.remote_deadline_request", obj=task,
+                     after={"agency": agency.pk, "by": by_name, "old": task.deadline,
+                            "new": new_deadline, "reason": reason})
+    return request
+
+
+def do_record_remote_decision(request: DeadlineRequest, *, agency: Organisation, by_name: str,
+                              at: dt.datetime, approve: bool, note: str) -> DeadlineRequest:
+    """The Office of another deployment decided on our request: recorded as it decided
+    (the task's deadline moves if approved; both dates stay)."""
+    task = request.task
+    if agency.pk != task.assigning_agency_id:
+        raise PermissionDenied(_("Only the agency that assigned the task decides on its "
+                                 "deadline."))
+    if request.decision != DeadlineRequest.Decision.PENDING:
+        raise ValidationError({"decision": [_("This request was already decided.")]})
+    with transaction.atomic():
+        request.decision = (DeadlineRequest.Decision.APPROVED if approve
+                            else DeadlineRequest.Decision.REFUSED)
+        request.decided_by, request.decided_by_name = None, by_name[:150]
+        request.decided_at = at
+        request.decision_note = (note or "").strip()
+        request.save()
+        before = _snap(task)
+        if approve:
+            task.deadline = request.new_deadline
+            task.save(update_fields=["deadline"])
+        audit.record(acting_user=None, action="directives.remote_deadline_decision", obj=task,
+                     before=before, after=_snap(task) | {"decision": request.decision,
+                                                         "by": by_name, "note": note})
     return request

@@ -170,13 +170,17 @@ class DeadlineRequest(models.Model):
     old_deadline = models.DateField(_("deadline before"))
     new_deadline = models.DateField(_("requested deadline"))
     reason = models.TextField(_("reason"))
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
-                                     related_name="+")
+    # Empty for a request (or below, a decision) that came over the hub from another
+    # deployment: the ``*_name`` field then holds the name its staff signed with.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    requested_by_name = models.CharField(_("requested by"), max_length=150, blank=True)
     requested_at = models.DateTimeField()
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices,
                                 default=Decision.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")
+    decided_by_name = models.CharField(_("decided by"), max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(_("note"), blank=True)
 

@@ -10,16 +10,20 @@ retries.
 
 The lead agency's side. Its records clerk registers the package like any other (the PDF
 becomes the incoming document's file), and ``do_receive_task`` makes it a task of the
-agency with the Office's deadline. Its progress reports and its "done" (directives
-``REPORT_HOOKS``, inside those actions' transactions) each become a package back to the
-Office: Code ``<package id>/BCNV``, ResponseFor the task's package, ``egov-task-report.json``
-and the report's files.
+agency with the Office's deadline. What it then does to the task (directives
+``TASK_HOOKS``, inside those actions' transactions): a progress report, "done", a request
+for a new deadline. Each becomes a package back to the Office: Code ``<package id>/BCNV``,
+ResponseFor the task's package, ``egov-task-report.json`` with the event's fields, and the
+report's files.
 
-The Office's side again. A received package that answers one of our task packages and
-carries a task report is not a document for the clerk. It is recorded on the task at once
-(``do_record_remote_report``), as the lead agency's, in its staff's name, in the transaction
-that stores it. A report from an agency that is not on the task is kept for the clerk and
-recorded nowhere.
+The Office's side again. A received package that answers one of our task packages, comes
+from its recipient and carries an event is not a document for the clerk. It is recorded
+at once, in the transaction that stores it: a report or "done" on the task
+(``do_record_remote_report``), a deadline request to decide (``do_record_remote_deadline_
+request``). The Office's decision on such a request goes back the same way, answering the
+request's package, and the lead agency's side records it (``do_record_remote_decision``).
+Anything else, such as an event from an agency that is not the package's recipient,
+is recorded nowhere and waits for the clerk.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ import logging
 import uuid
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -39,7 +43,7 @@ from egov import edxml
 from egov.core import audit
 from egov.core.models import Organisation
 from egov.directives import actions as directives
-from egov.directives.models import ProgressReport, Task
+from egov.directives.models import DeadlineRequest, ProgressReport, Task
 from egov.documents import rules as doc_rules
 from egov.documents.models import Document
 
@@ -171,18 +175,33 @@ def on_registered(inbound: InboundPackage, package: edxml.DocumentPackage,
     return task
 
 
-# --- the lead agency reports back ----------------------------------------------------------
+# --- what goes back and forth about a task -------------------------------------------------
 
-def on_task_report(task: Task, event: dict[str, Any]) -> None:
-    """directives' REPORT_HOOKS hook, inside the report's (or done's) transaction: a task
-    that came over the hub owes its Office a report package."""
-    inbound = (InboundPackage.objects.filter(task=task, state=InboundPackage.State.REGISTERED)
-               .order_by("id").first())
+def _answered(task: Task, event: dict[str, Any]) -> InboundPackage | None:
+    """The received package an event answers: the task's own package for what the lead
+    agency does (report, done, deadline request), the lead agency's request for the
+    Office's decision on it."""
+    if event["kind"] == "deadline_decision":
+        return InboundPackage.objects.filter(deadline_request=event["request"]).first()
+    return (InboundPackage.objects.filter(task=task, state=InboundPackage.State.REGISTERED,
+                                          deadline_request__isnull=True)
+            .exclude(document__isnull=True).order_by("id").first())
+
+
+def on_task_event(task: Task, event: dict[str, Any]) -> None:
+    """directives' TASK_HOOKS hook, inside the action's transaction: what happens to a task
+    that travelled over the hub owes the other side a package answering it."""
+    inbound = _answered(task, event)
     if inbound is None:
         return
     report: ProgressReport | None = event.get("report")
-    by = report.by if report is not None else event.get("by")
-    payload = {"kind": event["kind"], "report": report.pk if report else None,
+    request: DeadlineRequest | None = event.get("request")
+    by = (report.by if report is not None else
+          (request.decided_by or request.requested_by) if request is not None else
+          event.get("by"))
+    payload = {"kind": event["kind"], "answers": inbound.pk,
+               "report": report.pk if report else None,
+               "request": request.pk if request else None,
                "by": by.get_full_name() if by is not None else "",
                "at": timezone.now().isoformat()}
     row = OutboundPackage.objects.create(
@@ -192,46 +211,60 @@ def on_task_report(task: Task, event: dict[str, Any]) -> None:
     row.edxml_id = edxml.document_id(row.agency.code, timezone.localdate(), str(row.pk),
                                      REPORT_NOTATION)
     row.save(update_fields=["edxml_id"])
-    audit.record(acting_user=by, action="exchange.queue_task_report", obj=row,
+    audit.record(acting_user=by, action="exchange.queue_task_event", obj=row,
                  after={"task": task.pk, "kind": event["kind"], "edxml_id": row.edxml_id})
     _enqueue(row)
 
 
-def report_package(row: OutboundPackage) -> edxml.DocumentPackage:
-    task = row.task
-    assert task is not None
-    inbound = (InboundPackage.objects.filter(task=task).order_by("id").first())
-    assert inbound is not None
-    asked = _json_attachment(edxml.parse_package(bytes(inbound.data)), TASK_FILE) or {}
+def _event_fields(row: OutboundPackage, task: Task
+                  ) -> tuple[str, dict[str, Any], list[edxml.Attachment]]:
+    """(subject, fields, files) of a task event's package."""
     payload = row.payload
-    at = dt.datetime.fromisoformat(payload["at"])
-    report = (ProgressReport.objects.filter(pk=payload.get("report")).prefetch_related("files")
-              .first() if payload.get("report") else None)
-    fields: dict[str, Any] = {"format": "egov-task-report/1", "task": asked.get("task"),
-                              "kind": payload["kind"], "by": payload.get("by", ""),
-                              "at": payload["at"]}
+    kind = payload["kind"]
     files: list[edxml.Attachment] = []
-    if report is not None:
-        fields |= {"percent": report.percent, "text": report.text}
+    if kind == "progress":
+        report = ProgressReport.objects.prefetch_related("files").get(pk=payload["report"])
         for index, stored in enumerate(report.files.all(), start=1):
             with stored.file.open("rb") as handle:
                 files.append(edxml.Attachment(content_id=f"file{index}", name=stored.name,
                                               content_type=stored.content_type,
                                               data=handle.read()))
-        subject = f"Báo cáo tiến độ nhiệm vụ ({report.percent}%): {task.content}"
-    else:
-        fields |= {"done_on": task.done_on.isoformat() if task.done_on else None,
-                   "note": task.done_note,
-                   "product": task.product_document.symbol if task.product_document else ""}
-        subject = f"Báo cáo hoàn thành nhiệm vụ: {task.content}"
+        return (f"Báo cáo tiến độ nhiệm vụ ({report.percent}%): {task.content}",
+                {"percent": report.percent, "text": report.text}, files)
+    if kind == "done":
+        return (f"Báo cáo hoàn thành nhiệm vụ: {task.content}",
+                {"done_on": task.done_on.isoformat() if task.done_on else None,
+                 "note": task.done_note,
+                 "product": task.product_document.symbol if task.product_document else ""},
+                files)
+    request = DeadlineRequest.objects.get(pk=payload["request"])
+    if kind == "deadline_request":
+        return (f"Đề nghị gia hạn nhiệm vụ đến ngày {request.new_deadline:%d/%m/%Y}: "
+                f"{task.content}", {"new_deadline": request.new_deadline.isoformat(),
+                                    "reason": request.reason}, files)
+    approved = request.decision == DeadlineRequest.Decision.APPROVED
+    return ((f"{'Đồng ý' if approved else 'Không đồng ý'} gia hạn nhiệm vụ: {task.content}"),
+            {"approve": approved, "note": request.decision_note,
+             "new_deadline": request.new_deadline.isoformat()}, files)
+
+
+def report_package(row: OutboundPackage) -> edxml.DocumentPackage:
+    task = row.task
+    assert task is not None
+    inbound = InboundPackage.objects.get(pk=row.payload["answers"])
+    subject, fields, files = _event_fields(row, task)
+    fields = {"format": "egov-task-report/1", "kind": row.payload["kind"],
+              "by": row.payload.get("by", ""), "at": row.payload["at"]} | fields
     number = row.edxml_id.rsplit(",", 1)[-1].split("/")[0]
+    at = dt.datetime.fromisoformat(row.payload["at"])
     return edxml.DocumentPackage(
         from_=_party(row.agency), to=(edxml.Organisation(organ_id=inbound.sender_code,
                                                          organ_name=inbound.sender_name),),
         code=edxml.Code(number=number, notation=REPORT_NOTATION),
         promulgation_info=edxml.PromulgationInfo(place="", date=timezone.localdate(at)),
         document_type=_type(doc_rules.DocumentType.REPORT, "Báo cáo"),
-        subject=subject[:1000], content=str(fields.get("text") or fields.get("note") or ""),
+        subject=subject[:1000],
+        content=str(fields.get("text") or fields.get("note") or fields.get("reason") or ""),
         document_id=row.edxml_id,
         response_for=(edxml.ResponseFor(organ_id=inbound.sender_code, code=inbound.symbol,
                                         promulgation_date=inbound.issue_date,
@@ -243,58 +276,76 @@ def report_package(row: OutboundPackage) -> edxml.DocumentPackage:
 
 
 def outbound_package(row: OutboundPackage) -> edxml.DocumentPackage:
-    """The package of a task row: the task itself, or a report about it."""
+    """The package of a task row: the task itself, or an event about it."""
     return task_package(row) if row.payload.get("kind") == "task" else report_package(row)
 
 
-# --- the Office records what comes back ----------------------------------------------------
+# --- recording what comes back -------------------------------------------------------------
+
+def _record(row: InboundPackage, sent: OutboundPackage, agency: Organisation,
+            fields: dict[str, Any], package: edxml.DocumentPackage) -> DeadlineRequest | None:
+    task = sent.task
+    assert task is not None
+    kind, asked = fields.get("kind"), sent.payload.get("kind")
+    by, at = str(fields.get("by") or ""), dt.datetime.fromisoformat(str(fields["at"]))
+    if kind in ("progress", "done") and asked == "task":
+        uploads = [SimpleUploadedFile(a.name, a.data, a.content_type)
+                   for a in package.attachments if a.name not in MACHINE_FILES]
+        directives.do_record_remote_report(
+            task, agency=agency, by_name=by, at=at, done=kind == "done",
+            text=str(fields.get("text") or ""), percent=fields.get("percent"),
+            note="\n".join(str(fields.get(k) or "") for k in ("note", "product")).strip(),
+            done_on=(dt.date.fromisoformat(str(fields["done_on"]))
+                     if fields.get("done_on") else None),
+            uploads=uploads)
+        return None
+    if kind == "deadline_request" and asked == "task":
+        return directives.do_record_remote_deadline_request(
+            task, agency=agency, by_name=by, at=at, reason=str(fields.get("reason") or ""),
+            new_deadline=dt.date.fromisoformat(str(fields["new_deadline"])))
+    if kind == "deadline_decision" and asked == "deadline_request":
+        request = DeadlineRequest.objects.get(pk=sent.payload["request"], task=task)
+        directives.do_record_remote_decision(request, agency=agency, by_name=by, at=at,
+                                             approve=fields.get("approve") is True,
+                                             note=str(fields.get("note") or ""))
+        return None
+    raise ValidationError({"kind": [f"{kind!r} does not answer a {asked!r} package"]})
+
 
 def on_received(row: InboundPackage, package: edxml.DocumentPackage) -> bool:
-    """Called in the transaction that stores a received package: a report about one of our
-    task packages is recorded on the task now. True when it was."""
+    """Called in the transaction that stores a received package: an event about a task
+    that travelled over the hub (a report, "done", a deadline request or the decision on
+    one) is recorded now. True when it was; otherwise it waits for the clerk."""
     fields = _json_attachment(package, REPORT_FILE)
     if fields is None or fields.get("format") != "egov-task-report/1":
         return False
     sent = None
     for cited in package.response_for:
         sent = (OutboundPackage.objects.filter(agency__code=cited.organ_id,
-                                               edxml_id=cited.document_id, task__isnull=False,
-                                               payload__kind="task")
+                                               edxml_id=cited.document_id, task__isnull=False)
                 .select_related("task").first())
         if sent is not None:
             break
-    if sent is None or sent.task is None:
-        return False
     agency = Organisation.objects.filter(code=row.sender_code).first()
-    if agency is None:
+    if sent is None or agency is None or row.sender_code not in sent.recipients:
         return False
-    uploads = [SimpleUploadedFile(a.name, a.data, a.content_type) for a in package.attachments
-               if a.name not in MACHINE_FILES]
     try:
         with transaction.atomic():
-            directives.do_record_remote_report(
-                sent.task, agency=agency, by_name=str(fields.get("by") or ""),
-                at=dt.datetime.fromisoformat(str(fields["at"])),
-                done=fields.get("kind") == "done", text=str(fields.get("text") or ""),
-                percent=fields.get("percent"),
-                note="\n".join(str(fields.get(k) or "") for k in ("note", "product")).strip(),
-                done_on=(dt.date.fromisoformat(str(fields["done_on"]))
-                         if fields.get("done_on") else None),
-                uploads=uploads)
-    except (PermissionDenied, ValidationError, KeyError, ValueError) as exc:
-        log.warning("task report %s not recorded: %s", row.edxml_id, exc)
+            request = _record(row, sent, agency, fields, package)
+    except (PermissionDenied, ValidationError, ObjectDoesNotExist, KeyError,
+            ValueError) as exc:
+        log.warning("task event %s not recorded: %s", row.edxml_id, exc)
         return False
     row.state = InboundPackage.State.REGISTERED
     row.task = sent.task
+    row.deadline_request = request
     row.handled_at = timezone.now()
-    row.save(update_fields=["state", "task", "handled_at"])
+    row.save(update_fields=["state", "task", "deadline_request", "handled_at"])
     return True
 
 
 def connect() -> None:
     if on_external_task not in directives.EXTERNAL_SENDERS:
         directives.EXTERNAL_SENDERS.append(on_external_task)
-    if on_task_report not in directives.REPORT_HOOKS:
-        directives.REPORT_HOOKS.append(on_task_report)
-
-
+    if on_task_event not in directives.TASK_HOOKS:
+        directives.TASK_HOOKS.append(on_task_event)

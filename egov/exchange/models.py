@@ -363,6 +363,9 @@ class InboundPackage(models.Model):
     # task of ours a received progress report was recorded on.
     task = models.ForeignKey("directives.Task", null=True, blank=True, on_delete=models.PROTECT,
                              related_name="inbound_packages")
+    # A request for a new deadline this package brought (the Office's side), to answer.
+    deadline_request = models.ForeignKey("directives.DeadlineRequest", null=True, blank=True,
+                                         on_delete=models.PROTECT, related_name="+")
     refusal_reason = models.TextField(_("reason for refusal"), blank=True)
     handled_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+")

@@ -429,15 +429,35 @@ def test_a_task_goes_to_another_deployment_and_its_reports_come_back(
     report = directives.do_report_progress(
         theirs, acting_user=d.qni_leader, text="Đã giải ngân 40% kế hoạch vốn", percent=40,
         uploads=[("bang-so-lieu.pdf", PDF)])
+    # It asks for a new deadline; the Office approves; the province's task moves too.
+    later = task.deadline + dt.timedelta(days=15)
+    asked = directives.do_request_deadline(theirs, acting_user=d.qni_leader,
+                                           new_deadline=later, reason="Chờ số liệu quý IV")
+    for r in OutboundPackage.objects.filter(task=theirs, state=Delivery.PENDING):
+        assert connector_actions.do_send_package(r.pk).sent
+    assert connector_actions.do_pull().stored == 2  # the progress report and the request
+    request = task.deadline_requests.get()
+    assert (request.new_deadline, request.requested_by, request.requested_by_name) == (
+        later, None, d.qni_leader.get_full_name())
+    directives.do_decide_deadline(request, acting_user=specialist, approve=True,
+                                  note="Đồng ý gia hạn")
+    decision = OutboundPackage.objects.get(task=task, payload__kind="deadline_decision")
+    assert connector_actions.do_send_package(decision.pk).sent
+    assert connector_actions.do_pull().stored == 1
+    asked.refresh_from_db()
+    theirs.refresh_from_db()
+    assert (asked.decision, asked.decided_by_name, asked.decision_note) == (
+        "approved", specialist.get_full_name(), "Đồng ý gia hạn")
+    assert theirs.deadline == later and theirs.original_deadline == task.original_deadline
+
     directives.do_mark_done(theirs, acting_user=d.qni_leader, note="Đã gửi báo cáo tổng hợp")
     back = list(OutboundPackage.objects.filter(task=theirs).order_by("id"))
-    assert [r.payload["kind"] for r in back] == ["progress", "done"]
+    assert [r.payload["kind"] for r in back] == ["progress", "deadline_request", "done"]
     assert back[0].payload["report"] == report.pk
-    for r in back:
-        assert connector_actions.do_send_package(r.pk).sent
+    assert connector_actions.do_send_package(back[-1].pk).sent
 
     pulled = connector_actions.do_pull()
-    assert pulled.stored == 2
+    assert pulled.stored == 1
     task.refresh_from_db()
     assert task.progress == 100 and task.done_on == timezone.localdate()
     assert "Đã gửi báo cáo tổng hợp" in task.done_note
@@ -445,7 +465,9 @@ def test_a_task_goes_to_another_deployment_and_its_reports_come_back(
     assert (recorded.agency, recorded.percent, recorded.by, recorded.by_name) == (
         d.qni, 40, None, d.qni_leader.get_full_name())
     assert [f.name for f in recorded.files.all()] == ["bang-so-lieu.pdf"]
+    assert task.deadline == later  # the approved request, both dates kept
     handled = InboundPackage.objects.filter(agency=office)
+    assert handled.count() == 3
     assert {p.state for p in handled} == {InboundPackage.State.REGISTERED}
     assert {p.task_id for p in handled} == {task.pk}
     # The province's trace of its reports shows them recorded (01 arrived, 03 recorded).
@@ -477,7 +499,7 @@ def test_a_report_from_an_agency_not_on_the_task_is_not_recorded(
     # signed by Bộ Tài chính's own seal, so the hub takes it, but the Office records nothing.
     row = OutboundPackage.objects.create(
         task=inbound.task, agency=d.btc, recipients=[VPCP_CODE],
-        payload={"kind": "progress", "report": None, "by": "Kẻ giả mạo",
+        payload={"kind": "done", "answers": inbound.pk, "by": "Kẻ giả mạo",
                  "at": timezone.now().isoformat()},
         edxml_id=f"{BTC_CODE},{timezone.localdate():%Y/%m/%d},999/BCNV",
         next_attempt_at=timezone.now())
