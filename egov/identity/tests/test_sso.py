@@ -375,3 +375,57 @@ def test_no_button_and_no_sandbox_when_sso_is_off(settings: Settings) -> None:
     assert "VNeID" not in client.get("/account/login/").content.decode()
     assert client.get("/sso-sandbox/.well-known/openid-configuration").status_code == 404
     assert client.post("/account/sso/").status_code == 404
+
+
+# --- the action on its own ----------------------------------------------------------------
+
+def _request() -> Any:
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/account/sso/callback/", REMOTE_ADDR="127.0.0.1")
+    SessionMiddleware(lambda r: HttpResponse()).process_request(request)
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.mark.django_db  # in a test transaction: the same statements on both databases
+def test_signing_in_a_known_citizen_takes_a_fixed_number_of_queries(
+    django_assert_num_queries: Any,
+) -> None:
+    from egov.identity import actions
+
+    citizen = factories.citizen()
+    request = _request()
+    # The action's savepoint and release; the account (locked); the audit entry; the new
+    # session (exists?, savepoint, insert, release); django-axes' two look-ups and its log
+    # of the sign-in; last_login.
+    with django_assert_num_queries(12):
+        user, created = actions.do_sso_sign_in(
+            request, issuer="https://sso.example.vn", claims={"sub": citizen.personal_id})
+    assert (user.pk, created) == (citizen.pk, False)
+    assert request.session["_auth_user_id"] == str(citizen.pk)
+
+
+@pytest.mark.django_db
+def test_a_claim_that_is_not_a_personal_id_is_refused(settings: Settings) -> None:
+    from egov.identity import actions
+
+    settings.EGOV_SSO_PERSONAL_ID_CLAIM = "email"
+    request = _request()
+    with pytest.raises(actions.SsoRefused) as refused:
+        actions.do_sso_sign_in(request, issuer="https://sso.example.vn",
+                               claims={"sub": NEW_ID, "email": "a@example.vn"})
+    assert refused.value.reason == "bad_personal_id"
+    assert not User.objects.exists()
+    assert "_auth_user_id" not in request.session
+
+
+def test_the_sandbox_answers_an_unknown_client_on_its_own_page(base: str) -> None:
+    page = Browser(base).get("/sso-sandbox/authorize?response_type=code&client_id=other"
+                             "&redirect_uri=https%3A%2F%2Fevil.example%2Fcb&scope=openid")
+    assert page.status_code == 400
+    assert "evil.example" not in page.headers.get("Location", "")
+    assert "The sign-in request is not valid" in page.text
