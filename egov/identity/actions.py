@@ -244,6 +244,8 @@ def _new_citizen(personal_id: str, claims: Mapping[str, Any]) -> User:
     if User.objects.filter(username=username).exists():
         username = f"vneid-{personal_id}"
     email = str(claims.get("email") or "")[:254]
+    if claims.get("email_verified") is False:
+        email = ""  # the provider does not vouch for it
     if email and User.objects.filter(email__iexact=email).exists():
         email = ""  # one address, one account: the person can add theirs later
     user = User(username=username, kind=User.Kind.CITIZEN, personal_id=personal_id,

@@ -429,3 +429,15 @@ def test_the_sandbox_answers_an_unknown_client_on_its_own_page(base: str) -> Non
     assert page.status_code == 400
     assert "evil.example" not in page.headers.get("Location", "")
     assert "The sign-in request is not valid" in page.text
+
+
+@pytest.mark.django_db
+def test_a_new_account_takes_no_e_mail_the_provider_does_not_vouch_for() -> None:
+    from egov.identity import actions
+
+    user, created = actions.do_sso_sign_in(
+        _request(), issuer="https://sso.example.vn",
+        claims={"sub": NEW_ID, "name": "Lê Văn Nam", "email": "nam@example.vn",
+                "email_verified": False, "phone_number": "0912345678"})
+    assert created
+    assert (user.full_name, user.email, user.phone) == ("Lê Văn Nam", "", "0912345678")
