@@ -197,6 +197,20 @@ AXES_VERBOSE = False
 
 OTP_TOTP_ISSUER = os.environ.get("EGOV_OTP_ISSUER", "egov")
 
+# National single sign-on (VNeID) through OpenID Connect (egov/identity/sso.py). The real
+# provider: its issuer URL (discovery at <issuer>/.well-known/openid-configuration), the
+# client id and secret it registered for egov, the scope, and the claim that carries the
+# 12-digit personal identification number. Without an issuer, the sandbox provider of this
+# deployment (/sso-sandbox/, identity/sso_sandbox.py) plays it: EGOV_SSO_SANDBOX defaults
+# to on exactly when EGOV_SSO_ISSUER is empty (as the payment sandbox does); it knows only
+# the identities the demo seeds. EGOV_SSO_SANDBOX=0 turns it and the button off.
+EGOV_SSO_ISSUER = os.environ.get("EGOV_SSO_ISSUER", "").rstrip("/")
+EGOV_SSO_CLIENT_ID = os.environ.get("EGOV_SSO_CLIENT_ID", "egov")
+EGOV_SSO_CLIENT_SECRET = os.environ.get("EGOV_SSO_CLIENT_SECRET", "")
+EGOV_SSO_SCOPE = os.environ.get("EGOV_SSO_SCOPE", "openid profile email phone")
+EGOV_SSO_PERSONAL_ID_CLAIM = os.environ.get("EGOV_SSO_PERSONAL_ID_CLAIM", "sub")
+EGOV_SSO_SANDBOX = env_bool("EGOV_SSO_SANDBOX", not EGOV_SSO_ISSUER)
+
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

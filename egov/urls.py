@@ -6,6 +6,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView
 urlpatterns = [
     path("", include("egov.web.urls")),
     path("account/", include("egov.identity.urls")),
+    # The sandbox identity provider (answers only while EGOV_SSO_SANDBOX is on).
+    path("sso-sandbox/", include("egov.identity.sso_sandbox_urls")),
     path("core/", include("egov.core.urls")),
     path("documents/", include("egov.documents.urls")),
     path("signing/", include("egov.signing.urls")),

@@ -7,11 +7,15 @@ its audit entry inside. (API tokens have their actions in ``tokens.py``.)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from django.conf import settings
+from django.contrib.auth import login as auth_login
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -20,6 +24,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from egov.core import audit
 from egov.core.models import Position, User
 
+from .middleware import NOT_REQUIRED as SECOND_FACTOR_NOT_REQUIRED
+from .middleware import SESSION_KEY as SECOND_FACTOR_SESSION_KEY
 from .models import SecurityPolicy
 from .policy import otp_required
 
@@ -202,3 +208,99 @@ def do_update_security_policy(
                      after=audit.snapshot(policy, ["otp_required_positions",
                                                    "otp_required_for_staff"]))
     return policy
+
+
+# --- national single sign-on (sso.py) ----------------------------------------------------
+
+SSO_AUTH_BACKEND = "egov.core.auth.PositionBackend"
+SSO_SESSION_KEY = "egov_sso_issuer"
+
+
+class SsoRefused(Exception):
+    """The provider vouched for someone egov does not sign in this way."""
+
+    def __init__(self, reason: str, message: str, detail: str = "",
+                 user_id: int | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+        self.detail = detail
+        self.user_id = user_id
+
+
+def check_sso_personal_id(claims: Mapping[str, Any]) -> str:
+    """The 12-digit personal identification number the provider vouches for."""
+    claim = getattr(settings, "EGOV_SSO_PERSONAL_ID_CLAIM", "sub") or "sub"
+    value = str(claims.get(claim) or "").strip()
+    if not (len(value) == 12 and value.isdigit()):
+        raise SsoRefused("bad_personal_id", _(
+            "The national electronic identity service did not give a valid personal "
+            "identification number."), detail=f"{claim}={value[:20]!r}")
+    return value
+
+
+def _new_citizen(personal_id: str, claims: Mapping[str, Any]) -> User:
+    username = personal_id
+    if User.objects.filter(username=username).exists():
+        username = f"vneid-{personal_id}"
+    email = str(claims.get("email") or "")[:254]
+    if claims.get("email_verified") is False:
+        email = ""  # the provider does not vouch for it
+    if email and User.objects.filter(email__iexact=email).exists():
+        email = ""  # one address, one account: the person can add theirs later
+    user = User(username=username, kind=User.Kind.CITIZEN, personal_id=personal_id,
+                full_name=str(claims.get("name") or "")[:150], email=email,
+                phone=str(claims.get("phone_number") or "")[:30])
+    user.set_unusable_password()  # signs in through the national SSO (or resets one)
+    user.save()
+    return user
+
+
+def do_sso_sign_in(request: HttpRequest, *, issuer: str, claims: Mapping[str, Any]
+                   ) -> tuple[User, bool]:
+    """Sign in the citizen the provider vouched for (claims of a verified id_token): the
+    account with that personal identification number, or a new citizen account filled
+    from the claims. Officials and businesses are refused. One transaction: the account,
+    the audit entries, the session.
+
+    The provider did the strong authentication, so the sign-in counts as the second
+    factor: the session is marked so that ``SecondFactorMiddleware`` does not ask."""
+    personal_id = check_sso_personal_id(claims)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(personal_id=personal_id).first()
+        created = False
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = _new_citizen(personal_id, claims)
+            except IntegrityError:  # the same person's first sign-in, twice at once
+                user = User.objects.select_for_update().get(personal_id=personal_id)
+            else:
+                created = True
+                audit.record(acting_user=user, action="identity.sso_create_account",
+                             obj=user, after=audit.snapshot(user))
+        if user.kind != User.Kind.CITIZEN:
+            raise SsoRefused("not_citizen", _(
+                "Only citizens can sign in with the national electronic identity. "
+                "Officials and businesses sign in with their user name and password."),
+                detail=user.kind, user_id=user.pk)
+        if not user.is_active:
+            raise SsoRefused("inactive", _(
+                "This account is disabled. Please contact the administrator."),
+                user_id=user.pk)
+        audit.record(acting_user=user, action="identity.sso_sign_in", obj=user,
+                     after={"issuer": issuer, "sub": claims.get("sub"), "created": created})
+        auth_login(request, user, backend=SSO_AUTH_BACKEND)
+        request.session[SSO_SESSION_KEY] = issuer
+        request.session[SECOND_FACTOR_SESSION_KEY] = SECOND_FACTOR_NOT_REQUIRED
+    return user, created
+
+
+def do_record_sso_failure(*, issuer: str, reason: str, detail: str = "",
+                          user_id: int | None = None) -> None:
+    """An audit entry for a national SSO sign-in that did not happen."""
+    with transaction.atomic():
+        audit.record(acting_user=None, action="identity.sso_failed",
+                     object_type="core.user" if user_id else "identity.sso",
+                     object_id=user_id, object_repr=issuer[:255],
+                     after={"reason": reason, "detail": detail[:300]})

@@ -16,7 +16,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,7 +30,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from egov.core.models import User
 from egov.core.queries import ACTING_POST_SESSION_KEY, acting_post, active_posts
 
-from . import actions, forms, tokens
+from . import actions, forms, sso, tokens
 from .policy import otp_required
 
 # The backend that actually checks passwords (axes' backend only watches for lockouts).
@@ -57,6 +57,27 @@ class SignInView(auth_views.LoginView):
     template_name = "identity/login.html"
     form_class = forms.SignInForm
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "sso_on": sso.configured()}
+
+
+# --- national single sign-on (sso.py) ----------------------------------------------------
+
+@require_POST
+def sso_start(request: HttpRequest) -> HttpResponse:
+    """The VNeID button: off to the provider (POST, so no other site can start it)."""
+    if not sso.configured():
+        raise Http404
+    return sso.begin(request, _safe_next(request, reverse("web:home")))
+
+
+@never_cache
+def sso_callback(request: HttpRequest) -> HttpResponse:
+    """The provider sends the browser back here with a code, or an error."""
+    if not sso.configured():
+        raise Http404
+    return sso.finish(request)
 
 
 class SignOutView(auth_views.LogoutView):
