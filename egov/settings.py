@@ -203,7 +203,8 @@ OTP_TOTP_ISSUER = os.environ.get("EGOV_OTP_ISSUER", "egov")
 # 12-digit personal identification number. Without an issuer, the sandbox provider of this
 # deployment (/sso-sandbox/, identity/sso_sandbox.py) plays it: EGOV_SSO_SANDBOX defaults
 # to on exactly when EGOV_SSO_ISSUER is empty (as the payment sandbox does); it knows only
-# the identities the demo seeds. EGOV_SSO_SANDBOX=0 turns it and the button off.
+# the identities the demo seeds, and the sign-in page offers the button only once it knows
+# somebody. EGOV_SSO_SANDBOX=0 turns it off altogether.
 EGOV_SSO_ISSUER = os.environ.get("EGOV_SSO_ISSUER", "").rstrip("/")
 EGOV_SSO_CLIENT_ID = os.environ.get("EGOV_SSO_CLIENT_ID", "egov")
 EGOV_SSO_CLIENT_SECRET = os.environ.get("EGOV_SSO_CLIENT_SECRET", "")

@@ -49,8 +49,16 @@ def sandbox_on() -> bool:
 
 
 def configured() -> bool:
-    """The sign-in page offers the button: a provider is configured, or the sandbox."""
-    return bool(getattr(settings, "EGOV_SSO_ISSUER", "")) or sandbox_on()
+    """The sign-in page offers the button: a provider is configured, or the sandbox is on
+    and knows somebody (the demo's identities). A production deployment that has not yet
+    set its issuer therefore shows no button leading to a sandbox nobody can use."""
+    if getattr(settings, "EGOV_SSO_ISSUER", ""):
+        return True
+    if not sandbox_on():
+        return False
+    from .models import SandboxIdentity
+
+    return SandboxIdentity.objects.exists()
 
 
 def issuer(request: HttpRequest) -> str:

@@ -377,6 +377,18 @@ def test_no_button_and_no_sandbox_when_sso_is_off(settings: Settings) -> None:
     assert client.post("/account/sso/").status_code == 404
 
 
+def test_no_button_while_the_sandbox_knows_nobody(settings: Settings) -> None:
+    """A deployment that has not set its issuer yet (the sandbox on by default) offers no
+    button leading to a sandbox nobody can sign in to; the demo's identities bring it."""
+    settings.EGOV_SSO_ISSUER = ""
+    settings.EGOV_SSO_SANDBOX = True
+    client = Client()
+    assert "VNeID" not in client.get("/account/login/").content.decode()
+    assert client.post("/account/sso/").status_code == 404
+    identity("001090000009", full_name="Nguyễn Văn Demo")
+    assert "VNeID" in client.get("/account/login/").content.decode()
+
+
 # --- the action on its own ----------------------------------------------------------------
 
 def _request() -> Any:
