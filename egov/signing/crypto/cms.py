@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
 from asn1crypto import pem
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -130,8 +131,11 @@ class DetachedVerifier:
     def verify(self, data: bytes, signature: bytes) -> SignatureReport:
         """The verdict on a detached CMS signature (DER or PEM) over `data`."""
         signed = _signed_data(signature)
-        embedded = [cert_from_asn1(c.chosen) for c in signed["certificates"]
-                    if c.name == "certificate"] if signed["certificates"].native else []
+        # Not ``.native``: that turns every embedded certificate into Python values, a
+        # fifth of a tally's time; an absent certificate set reads as Void.
+        certificates = signed["certificates"]
+        embedded = [] if isinstance(certificates, asn1_core.Void) else [
+            cert_from_asn1(c.chosen) for c in certificates if c.name == "certificate"]
 
         def validate(moment: datetime | None) -> StandardCMSSignatureStatus:
             if moment == self.at:
