@@ -119,6 +119,11 @@ class Task(models.Model):
     def __str__(self) -> str:
         return self.content[:80]
 
+    @property
+    def status_label(self) -> str:
+        """The label of the status that ``queries.with_status`` annotated."""
+        return str(TaskStatus(self.__dict__["status"]).label)
+
 
 class InternalAssignment(models.Model):
     """A leader of the lead (or a coordinating) agency passes the task on inside it."""
