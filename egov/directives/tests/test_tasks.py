@@ -220,6 +220,21 @@ def test_scorecards_match_the_status_of_each_task(world: World) -> None:
         assert listed
 
 
+@pytest.mark.parametrize("inline", [1000, 0])
+def test_an_agencys_scorecards_count_what_it_leads_and_coordinates(
+        world: World, inline: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agency's review counts its own tasks and those it coordinates, by lead agency,
+    with the coordinated tasks inlined as ids or (past COORDINATED_INLINE) as a union."""
+    monkeypatch.setattr(queries, "COORDINATED_INLINE", inline)
+    make_task(world, lead=world.btc, deadline=TODAY - dt.timedelta(days=2))
+    make_task(world, lead=world.bxd, deadline=TODAY - dt.timedelta(days=3),
+              coordinating_agencies=[world.btc])
+    make_task(world, lead=world.bxd, deadline=TODAY + dt.timedelta(days=30))
+    cards = {c["lead_agency_id"]: (c["assigned"], c["overdue"], c["in_progress"])
+             for c in queries.scorecards(queries.visible_tasks(world.btc_specialist), TODAY)}
+    assert cards == {world.btc.pk: (1, 1, 0), world.bxd.pk: (1, 1, 0)}
+
+
 def test_review_lists_the_worst_agencies_first(world: World) -> None:
     from .. import review
 
