@@ -592,21 +592,20 @@ def do_answer(ballot: Ballot, *, acting_user: User, choice: str, comment: str = 
 
 
 def compute_tally(ballot: Ballot) -> dict[str, Any]:
-    """Counts from the current signed answers, every signature checked again; an answer
-    whose signature fails is not counted, and the tally names it."""
-    from egov.signing import store
-
+    """Counts from the current signed answers, every signature checked again (one
+    verifier for all of them: the trust roots' and CRLs' validation context is built once
+    per tally); an answer whose signature fails is not counted, and the tally names it."""
     members = list(ballot.members.values_list("user_id", flat=True))
     answers = list(Answer.objects.filter(ballot=ballot, is_current=True)
                    .select_related("member"))
     certs = signatures.member_certificates(members)
-    roots, crls = store.trust_roots(), store.crls()
+    verifier = signatures.verifier()
     counts = {c.value: 0 for c in Choice}
     failed = []
     for answer in answers:
         result = signatures.check(answer.member, bytes(answer.payload), bytes(answer.signature),
                                   certificates=certs.get(answer.member_id, set()),
-                                  roots=roots, crls=crls)
+                                  using=verifier)
         signed = json.loads(bytes(answer.payload))
         if not result.ok or (signed.get("choice"), signed.get("member"), signed.get("ballot"),
                              signed.get("version"), signed.get("comment")) != (

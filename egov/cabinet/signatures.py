@@ -52,15 +52,22 @@ def member_certificates(members: list[int]) -> dict[int, set[str]]:
     return found
 
 
+def verifier(roots: list[Any] | None = None, crls: list[Any] | None = None
+             ) -> cms.DetachedVerifier:
+    """One verifier for many answers (a tally): pyHanko's validation contexts for the
+    platform's trust roots and CRLs are built once, at this moment, instead of per answer."""
+    return cms.DetachedVerifier(store.trust_roots() if roots is None else roots,
+                                store.crls() if crls is None else crls)
+
+
 def check(member: User, data: bytes, signature: bytes, *,
-          certificates: set[str] | None = None, roots: list[Any] | None = None,
-          crls: list[Any] | None = None) -> Check:
+          certificates: set[str] | None = None,
+          using: cms.DetachedVerifier | None = None) -> Check:
     """The signature verifies over ``data`` to the platform's trust roots, and its signer
-    is one of the member's own personal certificates."""
+    is one of the member's own personal certificates. ``using``: a verifier shared by the
+    answers of one tally (``verifier()``); without it, one is built for this answer."""
     try:
-        report = cms.verify_detached(data, signature,
-                                     store.trust_roots() if roots is None else roots,
-                                     store.crls() if crls is None else crls)
+        report = (using or verifier()).verify(data, signature)
     except cms.CmsUnreadableError as exc:
         return Check(False, "", str(exc))
     sha = report.signer.sha256 if report.signer else ""

@@ -27,7 +27,7 @@ from egov.core.rules import LEADERS
 
 from . import actions, queries, review
 from . import forms as task_forms
-from .models import DeadlineRequest, Task, TaskStatus
+from .models import DeadlineRequest, Task
 
 PAGE_SIZE = 50
 PAGE_ATTENTION = 50
@@ -74,7 +74,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "directives/list.html", {
         "form": form, "page": page, "page_query": query.urlencode(),
-        "is_office": office, "statuses": TaskStatus,
+        "is_office": office, "task_base": reverse("directives:list"),
     })
 
 

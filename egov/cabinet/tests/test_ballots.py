@@ -134,3 +134,28 @@ def test_close_at_deadline_tallies_verified_answers(certified: Cabinet,
 def test_cms_refuses_garbage() -> None:
     with pytest.raises(cms.CmsUnreadableError):
         cms.verify_detached(b"x", b"not a signature", [])
+
+
+def test_one_verifier_per_tally_still_judges_each_answer(certified: Cabinet,
+                                                         admin_user: User) -> None:
+    """The tally checks every answer with one verifier (validation context built once):
+    a good answer before and after does not let a revoked signer's or a swapped
+    signature's answer through, and the good ones still count."""
+    c = certified
+    ballot = open_ballot(c)
+    for member, choice in ((c.pm, "agree"), (c.minister, "disagree"), (c.justice, "agree")):
+        actions.do_answer(ballot, acting_user=member, choice=choice,
+                          sign_with_my_certificate=True)
+    signing.do_revoke_certificate(Certificate.objects.get(user=c.minister),
+                                  acting_user=admin_user, reason="Lộ khóa")
+    pm_answer = Answer.objects.get(member=c.pm)
+    # The Prime Minister's valid signature stored on the justice minister's answer: a
+    # good chain, but not over these bytes.
+    Answer.objects.filter(member=c.justice).update(signature=pm_answer.signature)
+    tally = actions.compute_tally(ballot)
+    assert {k: tally[k] for k in ("agree", "disagree", "verified")} \
+        == {"agree": 1, "disagree": 0, "verified": 1}
+    problems = {f["member"]: f["problem"] for f in tally["failed"]}
+    assert set(problems) == {c.minister.pk, c.justice.pk}
+    assert "revoked" in problems[c.minister.pk]
+    assert "changed after signing" in problems[c.justice.pk]

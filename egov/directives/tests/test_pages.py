@@ -8,6 +8,8 @@ import datetime as dt
 from django.test import Client
 from django.utils import timezone
 
+from egov.core.models import Organisation
+
 from ..models import Task
 from .conftest import World, make_task
 
@@ -92,3 +94,20 @@ def test_leader_assigns_inside_through_the_page(world: World) -> None:
     assert response.status_code == 400 and response.context["assign_form"].errors["unit"]
     client.post(f"/tasks/{task.pk}/assign/", {"unit": unit.pk, "instruction": "Chủ trì"})
     assert task.assignments.get().unit == unit
+
+
+def test_review_scorecard_rows_are_escaped_and_localized(world: World) -> None:
+    """The scorecard rows are formatted in Python (review.Review.scorecard_rows): the
+    agency's name is escaped and the rate localized, as the template would."""
+    today = timezone.localdate()
+    for n in range(3):
+        task = make_task(world, lead=world.btc, deadline=today - dt.timedelta(days=5 + n))
+        if n:
+            Task.objects.filter(pk=task.pk).update(done_on=task.deadline)
+    Organisation.objects.filter(pk=world.btc.pk).update(name="Bộ <Tài chính> & Kho bạc")
+    body = _client(world.office_specialist).get("/tasks/review/").content.decode()
+    row = ('<tr><th scope="row">Bộ &lt;Tài chính&gt; &amp; Kho bạc</th><td class="num">3</td>'
+           '<td class="num">2</td><td class="num">0</td><td class="num"><strong class="st '
+           'st-overdue">1</strong></td><td class="num">0</td><td class="num">66,7</td></tr>')
+    assert row in body
+    assert "<Tài chính>" not in body

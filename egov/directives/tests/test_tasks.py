@@ -187,6 +187,54 @@ def test_scorecards_in_two_queries(world: World, django_assert_num_queries: obje
     assert (cards["Bộ Xây dựng"]["on_time"], cards["Bộ Xây dựng"]["rate"]) == (1, 100.0)
 
 
+def test_scorecards_match_the_status_of_each_task(world: World) -> None:
+    """The scorecards read three partial counts (all, done late, open by deadline) and
+    derive the rest; task by task, ``with_status`` must give the same figures, for a
+    mix of every status over two agencies and on several days."""
+    days = (-40, -9, -5, -1, 0, 1, 2, 3, 4, 6, 30)
+    for n, offset in enumerate(days):
+        for lead in (world.btc, world.bxd):
+            task = make_task(world, lead=lead, deadline=TODAY + dt.timedelta(days=offset),
+                             content=f"{lead.pk}-{n}")
+            if n % 3 == 1:  # done on time
+                Task.objects.filter(pk=task.pk).update(done_on=task.deadline)
+            elif n % 3 == 2 and offset < 0:  # done late
+                Task.objects.filter(pk=task.pk).update(done_on=task.deadline
+                                                       + dt.timedelta(days=1))
+    keys = {TaskStatus.DONE_ON_TIME: "on_time", TaskStatus.DONE_LATE: "late",
+            TaskStatus.OVERDUE: "overdue", TaskStatus.NEAR_DEADLINE: "near",
+            TaskStatus.IN_PROGRESS: "in_progress"}
+    for today in (TODAY, TODAY - dt.timedelta(days=6), TODAY + dt.timedelta(days=5)):
+        expected: dict[int, dict[str, int]] = {}
+        for task in queries.with_status(Task.objects.all(), today):
+            card = expected.setdefault(task.lead_agency_id, dict.fromkeys(
+                ["assigned", *keys.values()], 0))
+            card["assigned"] += 1
+            card[keys[queries.status_of(task)]] += 1
+        cards = {c["lead_agency_id"]: {k: c[k] for k in ("assigned", *keys.values())}
+                 for c in queries.scorecards(Task.objects.all(), today)}
+        assert cards == expected, today
+        listed = {t.pk for t in queries.attention(Task.objects.all(), today)}
+        assert listed == {t.pk for t in queries.with_status(Task.objects.all(), today)
+                          if t.status in (TaskStatus.OVERDUE, TaskStatus.NEAR_DEADLINE)}
+        assert listed
+
+
+@pytest.mark.parametrize("inline", [1000, 0])
+def test_an_agencys_scorecards_count_what_it_leads_and_coordinates(
+        world: World, inline: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An agency's review counts its own tasks and those it coordinates, by lead agency,
+    with the coordinated tasks inlined as ids or (past COORDINATED_INLINE) as a union."""
+    monkeypatch.setattr(queries, "COORDINATED_INLINE", inline)
+    make_task(world, lead=world.btc, deadline=TODAY - dt.timedelta(days=2))
+    make_task(world, lead=world.bxd, deadline=TODAY - dt.timedelta(days=3),
+              coordinating_agencies=[world.btc])
+    make_task(world, lead=world.bxd, deadline=TODAY + dt.timedelta(days=30))
+    cards = {c["lead_agency_id"]: (c["assigned"], c["overdue"], c["in_progress"])
+             for c in queries.scorecards(queries.visible_tasks(world.btc_specialist), TODAY)}
+    assert cards == {world.btc.pk: (1, 1, 0), world.bxd.pk: (1, 1, 0)}
+
+
 def test_review_lists_the_worst_agencies_first(world: World) -> None:
     from .. import review
 

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
 from asn1crypto import pem
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -97,6 +98,65 @@ def _signed_data(signature: bytes) -> asn1_cms.SignedData:
     return signed
 
 
+class DetachedVerifier:
+    """Checks detached CMS signatures against one set of trust roots and CRLs at one moment.
+
+    pyHanko's validation contexts (trust anchors, CRLs, certificate registry) are built
+    once, when the verifier is made, and serve every signature it checks: building them
+    costs 5–15 ms, more than the rest of a verification, so a ballot's tally makes one
+    verifier for its 30 answers. Each signature is still checked in full: its digest over
+    the exact bytes given, its signature value, the chain to the given roots, the signer's
+    validity and revocation at the verifier's moment (the CRLs given). Certificates that
+    a checked signature carried stay in the context as path-building candidates, never as
+    trust anchors: a chain still has to end at one of ``trust_roots``."""
+
+    def __init__(
+        self,
+        trust_roots: Sequence[x509.Certificate],
+        crls: Sequence[bytes | x509.CertificateRevocationList] = (),
+        *,
+        timestamp_roots: Sequence[x509.Certificate] | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        self.trust_roots = list(trust_roots)
+        self.crls = load_crls(crls)
+        self.at = at or now_utc()
+        self.timestamp_roots = (list(timestamp_roots) if timestamp_roots is not None
+                                else self.trust_roots)
+        self._signer_context = build_validation_context(self.trust_roots, self.crls,
+                                                        at=self.at)
+        self._ts_context = build_validation_context(self.timestamp_roots, self.crls,
+                                                    at=self.at)
+
+    def verify(self, data: bytes, signature: bytes) -> SignatureReport:
+        """The verdict on a detached CMS signature (DER or PEM) over `data`."""
+        signed = _signed_data(signature)
+        # Not ``.native``: that turns every embedded certificate into Python values, a
+        # fifth of a tally's time; an absent certificate set reads as Void.
+        certificates = signed["certificates"]
+        embedded = [] if isinstance(certificates, asn1_core.Void) else [
+            cert_from_asn1(c.chosen) for c in certificates if c.name == "certificate"]
+
+        def validate(moment: datetime | None) -> StandardCMSSignatureStatus:
+            if moment == self.at:
+                signer_context, ts_context = self._signer_context, self._ts_context
+            else:  # again at a trusted timestamp's time (report_from_status): rare
+                signer_context = build_validation_context(self.trust_roots, self.crls,
+                                                          at=moment)
+                ts_context = build_validation_context(self.timestamp_roots, self.crls,
+                                                      at=moment)
+            return asyncio.run(async_validate_detached_cms(
+                data, signed, signer_validation_context=signer_context,
+                ts_validation_context=ts_context, key_usage_settings=SIGNER_KEY_USAGE))
+
+        try:
+            status = validate(self.at)
+        except (SignatureValidationError, ValueError, KeyError) as exc:
+            return unreadable_report("cms", f"the signature cannot be checked: {exc}")
+        return report_from_status("cms", status, embedded, self.trust_roots, self.crls,
+                                  self.at, validate)
+
+
 def verify_detached(
     data: bytes,
     signature: bytes,
@@ -106,24 +166,9 @@ def verify_detached(
     timestamp_roots: Sequence[x509.Certificate] | None = None,
     at: datetime | None = None,
 ) -> SignatureReport:
-    """The verdict on a detached CMS signature (DER or PEM) over `data`."""
-    signed = _signed_data(signature)
-    crl_list = load_crls(crls)
-    when = at or now_utc()
-    ts_roots = list(timestamp_roots) if timestamp_roots is not None else list(trust_roots)
-    embedded = [cert_from_asn1(c.chosen) for c in signed["certificates"]
-                if c.name == "certificate"] if signed["certificates"].native else []
-
-    def validate(moment: datetime | None) -> StandardCMSSignatureStatus:
-        return asyncio.run(async_validate_detached_cms(
-            data, signed,
-            signer_validation_context=build_validation_context(trust_roots, crl_list,
-                                                               at=moment),
-            ts_validation_context=build_validation_context(ts_roots, crl_list, at=moment),
-            key_usage_settings=SIGNER_KEY_USAGE))
-
-    try:
-        status = validate(when)
-    except (SignatureValidationError, ValueError, KeyError) as exc:
-        return unreadable_report("cms", f"the signature cannot be checked: {exc}")
-    return report_from_status("cms", status, embedded, trust_roots, crl_list, when, validate)
+    """The verdict on a detached CMS signature (DER or PEM) over `data` (one signature:
+    many against the same roots go faster through one ``DetachedVerifier``)."""
+    signed = _signed_data(signature)  # unreadable bytes raise before any context is built
+    del signed
+    return DetachedVerifier(trust_roots, crls, timestamp_roots=timestamp_roots,
+                            at=at).verify(data, signature)
