@@ -10,7 +10,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from egov.core.models import User
+from egov.signing import actions as signing
 from egov.signing.crypto import cms
+from egov.signing.models import Certificate
 
 from .. import actions, queries, signatures, sms, tasks
 from ..models import Answer, Ballot

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directives', '0003_remote_tasks'),
+        ('directives', '0004_remote_tasks'),
         ('documents', '0005_file_signatures'),
         ('exchange', '0003_push_due'),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('directives', '0002_review_covering_index'),
+        ('directives', '0003_review_partial_indexes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
