@@ -21,6 +21,8 @@ def active_posts(user: User) -> QuerySet[Post]:
 
 def acting_post(request: Any) -> Post | None:
     """The post the signed-in official acts in: chosen in the session, else the primary."""
+    if getattr(request.user, "kind", User.Kind.OFFICIAL) != User.Kind.OFFICIAL:
+        return None  # only officials hold posts (actions.check_add_post): no query
     posts = list(active_posts(request.user))
     if not posts:
         return None

@@ -162,9 +162,11 @@ def next_receipt_code(agency: Organisation, moment: dt.datetime) -> str:
 
 def check_submission(procedure: Procedure, *, applicant: User | None, data: Mapping[str, Any],
                      uploads: Mapping[int, Sequence[Any]], contact: Mapping[str, str],
+                     components: Sequence[Component] | None = None,
                      ) -> tuple[dict[str, Any], list[tuple[Component, files.CheckedFile]],
                                 dict[str, str]]:
-    """Everything a submission needs, checked, before anything is written."""
+    """Everything a submission needs, checked, before anything is written. ``components``
+    are the procedure's, when the caller has them already."""
     errors: dict[str, list[str]] = {}
     if not procedure.is_active:
         raise ValidationError({"procedure": [_("This procedure is not offered any more.")]})
@@ -192,7 +194,9 @@ def check_submission(procedure: Procedure, *, applicant: User | None, data: Mapp
         except ValidationError as exc:
             errors.update(exc.message_dict)
     checked: list[tuple[Component, files.CheckedFile]] = []
-    for component in procedure.components.all():
+    if components is None:
+        components = list(procedure.components.all())
+    for component in components:
         field = f"component_{component.pk}"
         given = [u for u in uploads.get(component.pk, []) if u]
         if not given and component.required:
@@ -209,26 +213,33 @@ def check_submission(procedure: Procedure, *, applicant: User | None, data: Mapp
     return cleaned, checked, clean_contact
 
 
+def _file_rows(dossier: Dossier, stored: Sequence[tuple[Component | None, files.CheckedFile,
+                                                        str]],
+               kind: str, request: MoreRequest | None = None) -> list[DossierFile]:
+    """The rows of files already written to storage (one INSERT)."""
+    return DossierFile.objects.bulk_create([
+        DossierFile(dossier=dossier, component=component, request=request, kind=kind,
+                    file=name, name=item.name, content_type=item.content_type,
+                    size=item.size, sha256=item.sha256)
+        for component, item, name in stored])
+
+
 def _store_files(dossier: Dossier, checked: Sequence[tuple[Component | None,
                                                           files.CheckedFile]],
                  kind: str, request: MoreRequest | None = None) -> list[DossierFile]:
-    rows = []
     with files.stored_files() as written:
-        for component, item in checked:
-            rows.append(DossierFile(
-                dossier=dossier, component=component, request=request, kind=kind,
-                file=written.save(item), name=item.name, content_type=item.content_type,
-                size=item.size, sha256=item.sha256))
-        DossierFile.objects.bulk_create(rows)
-    return rows
+        return _file_rows(dossier, [(component, item, written.save(item))
+                                    for component, item in checked], kind, request)
 
 
 def do_submit(procedure: Procedure, *, acting_user: User | None, data: Mapping[str, Any],
               uploads: Mapping[int, Sequence[Any]], contact: Mapping[str, str],
               channel: str = Channel.ONLINE,
-              return_channel: str = ReturnChannel.ONLINE) -> Dossier:
+              return_channel: str = ReturnChannel.ONLINE,
+              components: Sequence[Component] | None = None) -> Dossier:
     """File a dossier: online by the applicant, or at the counter by a one-stop officer
-    for a walk-in applicant. The receipt code is given at once."""
+    for a walk-in applicant. The receipt code is given at once. ``components``: the
+    procedure's, when the caller has them already (the form's page does)."""
     applicant: User | None = None
     if channel == Channel.COUNTER:
         if acting_user is None or procedure.agency_id not in queries.officer_agency_ids(
@@ -243,18 +254,24 @@ def do_submit(procedure: Procedure, *, acting_user: User | None, data: Mapping[s
     if return_channel not in ReturnChannel.values:
         raise ValidationError({"return_channel": [_("Choose how the result is returned.")]})
     cleaned, checked, clean_contact = check_submission(
-        procedure, applicant=applicant, data=data, uploads=uploads, contact=contact)
-    now = _now()
-    with transaction.atomic():
-        agency = procedure.agency
-        dossier = Dossier.objects.create(
-            procedure=procedure, agency_id=procedure.agency_id,
-            code=next_receipt_code(agency, now), applicant=applicant, data=cleaned,
-            channel=channel, return_channel=return_channel, fee=procedure.fee,
-            submitted_at=now, **clean_contact)
-        _store_files(dossier, checked, DossierFile.Kind.COMPONENT)
-        audit.record(acting_user=acting_user, action="services.submit", obj=dossier,
-                     after=_snap(dossier))
+        procedure, applicant=applicant, data=data, uploads=uploads, contact=contact,
+        components=components)
+    agency = procedure.agency
+    # The files are written before the transaction opens, so that the receipt counter's
+    # row lock (and SQLite's write lock) is held for a few rows, not for megabytes of
+    # writes that no other submission may overlap; if anything fails, they are removed.
+    with files.stored_files() as written:
+        stored = [(component, item, written.save(item)) for component, item in checked]
+        now = _now()
+        with transaction.atomic():
+            dossier = Dossier.objects.create(
+                procedure=procedure, agency_id=procedure.agency_id,
+                code=next_receipt_code(agency, now), applicant=applicant, data=cleaned,
+                channel=channel, return_channel=return_channel, fee=procedure.fee,
+                submitted_at=now, **clean_contact)
+            _file_rows(dossier, stored, DossierFile.Kind.COMPONENT)
+            audit.record(acting_user=acting_user, action="services.submit", obj=dossier,
+                         after=_snap(dossier))
     _mail(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
           _("Your dossier for “%(procedure)s” was received with the code %(code)s. Look it "
             "up on the portal with this code and your telephone number.")

@@ -185,13 +185,14 @@ def counter(request: HttpRequest) -> HttpResponse:
     if procedure is not None and request.method == "POST":
         values = {s["name"]: request.POST.get(s["name"], "") for s in procedure.form_fields}
         contact = {k: request.POST.get(k, "") for k in contact}
-        uploads = {c.pk: request.FILES.getlist(f"component_{c.pk}")
-                   for c in procedure.components.all()}
+        components = list(procedure.components.all())
+        uploads = {c.pk: request.FILES.getlist(f"component_{c.pk}") for c in components}
         try:
             dossier = actions.do_submit(
                 procedure, acting_user=user, data=values, uploads=uploads, contact=contact,
                 channel=Channel.COUNTER,
-                return_channel=request.POST.get("return_channel", ReturnChannel.COUNTER))
+                return_channel=request.POST.get("return_channel", ReturnChannel.COUNTER),
+                components=components)
         except ValidationError as exc:
             errors = error_dict(exc)
         else:

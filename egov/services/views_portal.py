@@ -117,7 +117,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         try:
             dossier = actions.do_submit(procedure, acting_user=user, data=values,
                                         uploads=uploads, contact=contact,
-                                        return_channel=return_channel)
+                                        return_channel=return_channel,
+                                        components=components)
         except ValidationError as exc:
             errors = error_dict(exc)
         else:

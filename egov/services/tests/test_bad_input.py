@@ -271,3 +271,31 @@ def test_a_forged_lookup_cookie_opens_nothing(world: World) -> None:
     assert client.get(reverse("services:dossier", args=[dossier.code])).status_code == 404
     client.post(reverse("services:lookup"), {"code": dossier.code, "phone": "0912345678"})
     assert client.get(reverse("services:dossier", args=[dossier.code])).status_code == 200
+
+
+def test_a_submission_that_fails_after_its_files_were_written_leaves_none(
+        world: World, monkeypatch: pytest.MonkeyPatch, settings) -> None:  # type: ignore[no-untyped-def]
+    # The files are written before the transaction (the counter's lock is not held for
+    # them): when the transaction fails, they are removed again and no row stays.
+    import tempfile
+
+    from django.core.files.storage import default_storage
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="egov-services-test-")
+    written: list[str] = []
+    save = actions.files.Written.save
+
+    def spy(self: actions.files.Written, checked: actions.files.CheckedFile) -> str:
+        written.append(save(self, checked))
+        return written[-1]
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(actions.files.Written, "save", spy)
+    monkeypatch.setattr(actions.audit, "record", broken)
+    with pytest.raises(RuntimeError):
+        submit(world)
+    assert len(written) == 2
+    assert not any(default_storage.exists(name) for name in written)
+    assert not Dossier.objects.exists()

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +17,7 @@ from egov.core import calendar
 from egov.services import actions, slips
 from egov.services.models import Dossier
 
-from .conftest import World, accepted, english, submit
+from .conftest import PDF, World, accepted, english, submit
 
 pytestmark = pytest.mark.django_db
 
@@ -195,3 +196,29 @@ def test_a_component_template_downloads_from_the_catalogue(world: World) -> None
     other = world.procedure.components.get(order=1)
     assert Client().get(reverse("services:template", args=[world.procedure.code, other.pk])
                         ).status_code == 404
+
+
+def test_submitting_online_has_a_fixed_number_of_queries(  # type: ignore[no-untyped-def]
+        world: World, django_assert_num_queries) -> None:
+    client = Client()
+    client.force_login(world.citizen)
+    url = reverse("services:apply", args=[world.free_procedure.code])
+    client.get(url)  # the first request after sign-in saves the session
+    submit(world, world.free_procedure)  # today's receipt counter exists
+    components = list(world.free_procedure.components.filter(required=True))
+    # The session and the account; the procedure with its agency and its components;
+    # in the transaction (a savepoint and its release here, inside the test's): the
+    # receipt number (one UPDATE ... RETURNING), the dossier, its files (one INSERT), the
+    # audit entry; then the session's new expiry (its own savepoint). The files are
+    # written before the transaction. Nothing else: a citizen holds no posts.
+    with django_assert_num_queries(13):
+        response = client.post(url, {
+            "full_name": "Trần Thị Mai", "licence_number": "220123456789",
+            "applicant_name": "Trần Thị Mai", "phone": "0912345678",
+            "email": "congdan@example.vn", "return_channel": "online",
+            **{f"component_{c.pk}": SimpleUploadedFile(f"tep-{c.pk}.pdf", PDF,
+                                                       "application/pdf")
+               for c in components}})
+    dossier = Dossier.objects.latest("pk")
+    assert response.status_code == 302 and response["Location"].endswith(f"/{dossier.code}/")
+    assert dossier.files.count() == len(components) == 2
