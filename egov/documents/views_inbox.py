@@ -161,6 +161,8 @@ class Tab:
     order: tuple[Any, ...] = ("-received_at", "-id")
     count: int = 0
     url: str = ""
+    # Only documents not done can meet the condition (queries.NOT_DONE).
+    not_done: bool = False
 
 
 BY_DEADLINE = (F("deadline").asc(nulls_last=True), "-id")
@@ -203,12 +205,13 @@ def incoming_tabs(user: User, roles: Roles, today: dt.date | None = None) -> lis
     def leader() -> list[Tab]:
         return [
             Tab("waiting", gettext_lazy("Waiting for assignment"),
-                Q(status=Status.WAITING_ASSIGNMENT)),
+                Q(status=Status.WAITING_ASSIGNMENT), not_done=True),
             Tab("in_progress", gettext_lazy("In progress"), Q(status=Status.IN_PROGRESS),
-                BY_DEADLINE),
-            Tab("overdue", gettext_lazy("Overdue"), queries.overdue(today), BY_DEADLINE),
+                BY_DEADLINE, not_done=True),
+            Tab("overdue", gettext_lazy("Overdue"), queries.overdue(today), BY_DEADLINE,
+                not_done=True),
             Tab("near", gettext_lazy("Near deadline"), queries.near_deadline(today),
-                BY_DEADLINE),
+                BY_DEADLINE, not_done=True),
         ]
 
     def assignee() -> list[Tab]:
@@ -286,8 +289,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     roles = Roles.of(user)
     today = timezone.localdate()
-    base = queries.with_processing_status(queries.incoming(queries.visible_documents(user)),
-                                          today)
+    tabs = incoming_tabs(user, roles, today)
+    # When no tab can list a done document (a leader's), the rule gathers only the
+    # documents not done: an agency's open documents, not its years of history.
+    statuses = queries.NOT_DONE if all(t.not_done for t in tabs) else None
+    base = queries.with_processing_status(queries.visible_documents(
+        user, direction=Direction.INCOMING, statuses=statuses), today)
     extra = Q()
     status = request.GET.get("status", "")
     condition = _status_filter(status)
@@ -301,8 +308,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         extra &= Q(received_at__gte=start, received_at__lt=start + dt.timedelta(days=1))
     else:
         received = ""
-    listing = tabbed_list(request, base, incoming_tabs(user, roles, today), "documents:inbox",
-                          extra)
+    listing = tabbed_list(request, base, tabs, "documents:inbox", extra)
     for doc in listing.rows:
         doc.shown_status = shown_status(doc)  # type: ignore[attr-defined]
         doc.shown_status_label = STATUS_LABELS.get(doc.shown_status, "")  # type: ignore[attr-defined]
