@@ -61,10 +61,12 @@ def visible_documents(user: User, *, direction: str | None = None,
     seen_units = Organisation.objects.filter(Q(pk__in=my_units) | led).values("id")
     # Assigned to one of those units or, for leaders, to a person who works in a subtree
     # they lead.
-    to_seen = Q(unit_id__in=seen_units)
+    # (Separate conditions, never one OR: PostgreSQL scanned the whole assignment table
+    # for ``unit_id IN (…) OR user_id IN (…)``, where each alone is an index range.)
+    to_seen = [Q(unit_id__in=seen_units)]
     if led_paths:
-        to_seen |= Q(user_id__in=Post.objects.filter(
-            is_active=True, organisation__in=Organisation.objects.filter(led)).values("user_id"))
+        to_seen.append(Q(user_id__in=Post.objects.filter(
+            is_active=True, organisation__in=Organisation.objects.filter(led)).values("user_id")))
     # Each way of seeing a document is one branch of a UNION, so that each uses its own
     # index. Written as one OR (with an EXISTS over assignments) the database tested every
     # document of every agency: 0.3–3 s per query of the inbox at 200,000 documents on
@@ -79,7 +81,7 @@ def visible_documents(user: User, *, direction: str | None = None,
     # (A join: each assignment's document is read by its key.)
     assignments = Assignment.objects.order_by().filter(
         **{f"document__{lookup}": value for lookup, value in narrow.items()})
-    assigned_to_seen: QuerySet[Any, Any]
+    assigned_to_seen: list[QuerySet[Any, Any]]
     if statuses is not None:
         # Few documents of the agencies are in those statuses (open ones): start from
         # them and look for an assignment of each, rather than read every assignment the
@@ -89,14 +91,19 @@ def visible_documents(user: User, *, direction: str | None = None,
         # found this way: one assigned to a person who has since moved into the subtree
         # from another agency; the rule without statuses still finds it.)
         agencies = Organisation.objects.filter(Q(pk__in=my_units) | led).values("agency_id")
-        assigned_to_seen = docs.filter(agency_id__in=agencies).filter(Exists(
-            Assignment.objects.filter(to_seen, document=OuterRef("pk")))).values("pk")
+        # (The units' own documents are OR-ed in, though the first branch has them, so
+        # that PostgreSQL keeps the EXISTS a probe per document: alone, it became a
+        # semi-join that hashed the whole assignment table.)
+        found: Any = Q(unit_id__in=seen_units)
+        for to in to_seen:
+            found |= Exists(Assignment.objects.filter(to, document=OuterRef("pk")))
+        assigned_to_seen = [docs.filter(found, agency_id__in=agencies).values("pk")]
     else:
-        assigned_to_seen = assignments.filter(to_seen).values("document_id")
+        assigned_to_seen = [assignments.filter(to).values("document_id") for to in to_seen]
     branches = [
         docs.filter(created_by=user).values("pk"),
         assignments.filter(user=user).values("document_id"),
-        assigned_to_seen,
+        *assigned_to_seen,
     ]
     if clerk_agencies:
         # Clerks keep the agency's registers: every incoming document, and outgoing ones
