@@ -78,9 +78,9 @@ def visible_documents(user: User, *, direction: str | None = None,
     if statuses is not None:
         narrow["status__in"] = list(statuses)
     docs = Document.objects.order_by().filter(**narrow)
-    # (A join: each assignment's document is read by its key.)
-    assignments = Assignment.objects.order_by().filter(
-        **{f"document__{lookup}": value for lookup, value in narrow.items()})
+    # Assignment branches are not narrowed (a join would read each assignment's document);
+    # the filter on the result below does it.
+    assignments = Assignment.objects.order_by()
     assigned_to_seen: list[QuerySet[Any, Any]]
     if statuses is not None:
         # Few documents of the agencies are in those statuses (open ones): start from
