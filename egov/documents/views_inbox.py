@@ -161,30 +161,20 @@ class Tab:
     order: tuple[Any, ...] = ("-received_at", "-id")
     count: int = 0
     url: str = ""
+    # Only documents not done can meet the condition (queries.NOT_DONE).
+    not_done: bool = False
 
 
 BY_DEADLINE = (F("deadline").asc(nulls_last=True), "-id")
 
 
-def _unit_ids(user: User) -> list[int]:
-    """The units the user holds an active post in, read once per request.
-
-    A list, not a subquery: PostgreSQL plans ``unit_id IN (1, 2)`` against the index,
-    where ``IN (SELECT …)`` inside every tab's EXISTS made it scan (bench_documents)."""
-    cached: list[int] | None = getattr(user, "_egov_unit_ids", None)
-    if cached is None:
-        cached = list(Post.objects.filter(user=user, is_active=True)
-                      .values_list("organisation_id", flat=True))
-        user._egov_unit_ids = cached  # type: ignore[attr-defined]
-    return cached
-
-
-def _mine(user: User) -> Q:
-    return Q(user=user) | Q(unit_id__in=_unit_ids(user))
-
-
-def _assigned(user: User, *roles: str, done: bool | None = None) -> Exists:
-    qs = Assignment.objects.filter(document=OuterRef("pk")).filter(_mine(user))
+def _assigned(user: User, unit_ids: list[int], *roles: str, done: bool | None = None
+              ) -> Exists:
+    """Assigned to the person or to a unit they hold an active post in (``unit_ids``, a
+    list read with their posts: PostgreSQL plans ``unit_id IN (1, 2)`` against the index,
+    where ``IN (SELECT …)`` inside every tab's EXISTS made it scan; bench_documents)."""
+    qs = Assignment.objects.filter(document=OuterRef("pk")).filter(
+        Q(user=user) | Q(unit_id__in=unit_ids))
     if roles:
         qs = qs.filter(role__in=roles)
     if done is not None:
@@ -192,46 +182,63 @@ def _assigned(user: User, *roles: str, done: bool | None = None) -> Exists:
     return Exists(qs)
 
 
-def incoming_tabs(user: User, roles: Roles) -> list[Tab]:
-    """The inbox's tabs for the positions the person holds (primary post first)."""
-    clerk_agencies = Post.objects.filter(user=user, is_active=True,
-                                         position=Position.CLERK).values("organisation__agency_id")
-    by_position: dict[str, list[Tab]] = {
-        Position.CLERK: [
+def incoming_tabs(user: User, roles: Roles, today: dt.date | None = None) -> list[Tab]:
+    """The inbox's tabs for the positions the person holds (primary post first).
+
+    Their conditions are written on the columns (``queries.overdue``, ``near_deadline``),
+    not on the ``processing`` annotation, so that counting them does not evaluate the
+    whole status expression (and, on SQLite, a Python date function) for every row."""
+    today = today or timezone.localdate()
+    unit_ids = [p.organisation_id for p in roles.posts]
+    clerk_agencies = [p.organisation.agency_id for p in roles.posts
+                      if p.position == Position.CLERK]
+
+    def clerk() -> list[Tab]:
+        return [
             Tab("new", gettext_lazy("Newly registered"), Q(status=Status.REGISTERED)),
             Tab("waiting", gettext_lazy("Waiting for assignment"),
                 Q(status=Status.WAITING_ASSIGNMENT)),
             Tab("all", gettext_lazy("All incoming of the agency"),
                 Q(agency_id__in=clerk_agencies)),
-        ],
-        "leader": [
+        ]
+
+    def leader() -> list[Tab]:
+        return [
             Tab("waiting", gettext_lazy("Waiting for assignment"),
-                Q(status=Status.WAITING_ASSIGNMENT)),
+                Q(status=Status.WAITING_ASSIGNMENT), not_done=True),
             Tab("in_progress", gettext_lazy("In progress"), Q(status=Status.IN_PROGRESS),
-                BY_DEADLINE),
-            Tab("overdue", gettext_lazy("Overdue"), Q(processing=ProcessingStatus.OVERDUE),
-                BY_DEADLINE),
-            Tab("near", gettext_lazy("Near deadline"),
-                Q(processing=ProcessingStatus.NEAR_DEADLINE), BY_DEADLINE),
-        ],
-        "assignee": [
+                BY_DEADLINE, not_done=True),
+            Tab("overdue", gettext_lazy("Overdue"), queries.overdue(today), BY_DEADLINE,
+                not_done=True),
+            Tab("near", gettext_lazy("Near deadline"), queries.near_deadline(today),
+                BY_DEADLINE, not_done=True),
+        ]
+
+    def assignee() -> list[Tab]:
+        return [
             Tab("mine", gettext_lazy("Assigned to me or my unit"),
-                _assigned(user, Role.LEAD, done=False), BY_DEADLINE),
+                _assigned(user, unit_ids, Role.LEAD, done=False), BY_DEADLINE),
             Tab("coordinating", gettext_lazy("Coordinating"),
-                _assigned(user, Role.COORDINATE, done=False), BY_DEADLINE),
+                _assigned(user, unit_ids, Role.COORDINATE, done=False), BY_DEADLINE),
             Tab("informed", gettext_lazy("For information"),
-                _assigned(user, Role.INFORM, done=False)),
+                _assigned(user, unit_ids, Role.INFORM, done=False)),
             Tab("done", gettext_lazy("Done"),
-                _assigned(user, done=True) & ~_assigned(user, done=False),
+                _assigned(user, unit_ids, done=True) & ~_assigned(user, unit_ids, done=False),
                 ("-done_at", "-id")),
-        ],
-    }
-    group_of: dict[str, str] = {Position.CLERK: Position.CLERK, Position.AGENCY_LEADER: "leader",
-                Position.DEPUTY_LEADER: "leader", Position.UNIT_HEAD: "assignee",
-                Position.SPECIALIST: "assignee"}
+        ]
+
+    # Only the groups the person's positions need are built (each Exists is a queryset).
+    group_of: dict[str, Callable[[], list[Tab]]] = {
+        Position.CLERK: clerk, Position.AGENCY_LEADER: leader, Position.DEPUTY_LEADER: leader,
+        Position.UNIT_HEAD: assignee, Position.SPECIALIST: assignee}
     tabs: dict[str, Tab] = {}
+    built: set[Callable[[], list[Tab]]] = set()
     for position in roles.positions:
-        for tab in by_position.get(group_of.get(position, ""), []):
+        group = group_of.get(position)
+        if group is None or group in built:
+            continue
+        built.add(group)
+        for tab in group():
             tabs.setdefault(tab.key, tab)
     if not tabs:
         tabs["visible"] = Tab("visible", gettext_lazy("Incoming documents I can see"), Q())
@@ -259,7 +266,8 @@ def tabbed_list(request: HttpRequest, base: QuerySet[Document], tabs: list[Tab],
     rows = base.filter(current.condition)
     if extra:
         rows = rows.filter(extra)
-    rows = rows.order_by(*current.order)
+    # No list shows the folded search text (hundreds of words a row): not read.
+    rows = rows.order_by(*current.order).defer("search_text")
     paginator = Paginator(rows, PAGE_SIZE)
     if not extra:
         paginator.count = current.count  # counted with the tabs above: no second COUNT
@@ -281,8 +289,12 @@ def inbox(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     roles = Roles.of(user)
     today = timezone.localdate()
-    base = queries.with_processing_status(queries.incoming(queries.visible_documents(user)),
-                                          today)
+    tabs = incoming_tabs(user, roles, today)
+    # When no tab can list a done document (a leader's), the rule gathers only the
+    # documents not done: an agency's open documents, not its years of history.
+    statuses = queries.NOT_DONE if all(t.not_done for t in tabs) else None
+    base = queries.with_processing_status(queries.visible_documents(
+        user, direction=Direction.INCOMING, statuses=statuses), today)
     extra = Q()
     status = request.GET.get("status", "")
     condition = _status_filter(status)
@@ -296,7 +308,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         extra &= Q(received_at__gte=start, received_at__lt=start + dt.timedelta(days=1))
     else:
         received = ""
-    listing = tabbed_list(request, base, incoming_tabs(user, roles), "documents:inbox", extra)
+    listing = tabbed_list(request, base, tabs, "documents:inbox", extra)
     for doc in listing.rows:
         doc.shown_status = shown_status(doc)  # type: ignore[attr-defined]
         doc.shown_status_label = STATUS_LABELS.get(doc.shown_status, "")  # type: ignore[attr-defined]

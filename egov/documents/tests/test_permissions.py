@@ -190,6 +190,29 @@ def test_what_everyone_sees(world: World) -> None:
     assert searched == SEES
 
 
+@pytest.mark.parametrize(("direction", "statuses"), [
+    ("incoming", queries.NOT_DONE), ("incoming", None), (None, queries.NOT_DONE),
+    ("outgoing", ["draft", "issued"]),
+])
+def test_the_narrowed_rule_is_the_rule_then_the_narrowing(
+        world: World, direction: str | None, statuses: tuple[str, ...] | None) -> None:
+    # The inbox narrows the rule inside its branches (a leader's open documents); it must
+    # find what the whole rule finds, then filtered.
+    names = {doc.pk: name for name, doc in world.docs.items()}
+    for person, user in world.people.items():
+        whole = queries.visible_documents(user)
+        if direction is not None:
+            whole = whole.filter(direction=direction)
+        if statuses is not None:
+            whole = whole.filter(status__in=statuses)
+        narrowed = queries.visible_documents(user, direction=direction, statuses=statuses)
+        expected = {names[pk] for pk in whole.values_list("pk", flat=True)}
+        assert {names[pk] for pk in narrowed.values_list("pk", flat=True)} == expected, person
+        assert expected == {n for n in SEES[person]
+                            if (direction is None or world.docs[n].direction == direction)
+                            and (statuses is None or world.docs[n].status in statuses)}
+
+
 def test_the_api_agrees_with_the_queries(world: World) -> None:
     names = {doc.pk: name for name, doc in world.docs.items()}
     for person, user in world.people.items():
