@@ -77,6 +77,18 @@ def parse_xml(xml_bytes: bytes) -> etree._Element:
     return root
 
 
+class _ParsedTreeVerifier(XMLVerifier):
+    """signxml's verifier given a root element that the caller's safe parser already read
+    from the bytes: signxml would serialize it and parse it again only to have its own
+    copy, and it copies the document once more before it applies the transforms, so the
+    caller's tree is never changed."""
+
+    def get_root(self, data: object) -> etree._Element:
+        if isinstance(data, etree._Element):
+            return data
+        return super().get_root(data)
+
+
 def edxml_signature_parent(root: etree._Element) -> etree._Element:
     """edXML: the signature goes in edXML:Signature inside edXML:edXMLHeader (created if
     missing). Pass as `location` to sign_xml."""
@@ -182,16 +194,21 @@ def verify_xml(
     trusted_certs: Sequence[x509.Certificate] | None = None,
     expected_agency_code: str | None = None,
     at: datetime | None = None,
+    tree: etree._Element | None = None,
 ) -> SignatureReport:
     """The verdict on the one enveloped signature of a document.
 
     Trust comes from `trust_roots` (a chain to a root, with CRLs), from `trusted_certs` (the
     signer's certificate must be one of them: the sender's registered certificates), or
     both. `expected_agency_code` rejects a certificate that belongs to another agency.
+
+    `tree` is the root element already parsed from `xml_bytes` by a parser as strict as
+    `parse_xml` (no DTD, no entities, no network — `egov.edxml.parse_package_tree`): the
+    bytes are then not parsed again, and the tree is left as it was.
     """
     if not trust_roots and not trusted_certs:
         raise ValueError("give trust_roots, trusted_certs or both")
-    root = parse_xml(xml_bytes)
+    root = parse_xml(xml_bytes) if tree is None else tree
     when = at or now_utc()
     signatures = root.xpath("//ds:Signature", namespaces={"ds": DS_NS})
     if len(signatures) != 1:
@@ -212,7 +229,7 @@ def verify_xml(
     intact = valid = True
     problem: str | None = None
     try:
-        XMLVerifier().verify(
+        _ParsedTreeVerifier().verify(
             root, x509_cert=signer, parser=_parser(),
             expect_config=SignatureConfiguration(
                 require_x509=True, expect_references=1,
