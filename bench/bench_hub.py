@@ -728,9 +728,10 @@ def wait_delivered(recipient: Recipient, phases: list[Phase], timeout: float) ->
 TIMED_PARTS = [
     # (label, module, attribute): wrapped with a timer for the timed pass
     ("authentication (token lookup)", "egov.exchange.hub_actions", "authenticate"),
-    ("parse + schema (parse_package)", "egov.exchange.hub_actions", "parse_package"),
-    ("sender agency + certificates (ORM, PEM)", "egov.exchange.hub_actions",
-     "_sender_certificates"),
+    ("parse + schema (parse_package_tree)", "egov.exchange.hub_actions",
+     "parse_package_tree"),
+    ("sender, certificates, recipients (_registry)", "egov.exchange.hub_actions",
+     "_registry"),
     ("signature: verify_xml around signxml", "egov.exchange.hub_signatures",
      "verify_sender"),
     ("signature: signxml verify (c14n, digest)", "signxml.verifier", "XMLVerifier.verify"),

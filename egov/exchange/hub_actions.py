@@ -19,6 +19,7 @@ before the caller is answered; push notifications are enqueued on commit.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
@@ -30,6 +31,7 @@ from cryptography import x509
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
+from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,8 +42,8 @@ from egov.edxml import (
     DocumentPackage,
     EdxmlError,
     StatusPackage,
-    parse_package,
-    parse_status,
+    parse_package_tree,
+    parse_status_tree,
 )
 from egov.edxml.model import VIETNAM_TZ
 from egov.signing.crypto.common import (
@@ -269,19 +271,51 @@ def _parse(reader: Any, body: bytes) -> Any:
                                              "%(reason)s") % {"reason": exc.message}) from None
 
 
-def _sender_certificates(system: HubSystem, code: str, document_id: str
-                         ) -> list[x509.Certificate]:
-    """The certificates registered for the sender agency, which must be the caller's."""
-    agency = HubAgency.objects.filter(code=code).values_list("id", "system_id").first()
-    if agency is None or agency[1] != system.pk:
+@functools.lru_cache(maxsize=1024)
+def _certificate(pem: str) -> x509.Certificate:
+    """A registered certificate, parsed once per process (certificates are immutable; which
+    ones count is read from the database on every package)."""
+    return load_certificate(pem.encode())
+
+
+@dataclass(frozen=True)
+class _Registry:
+    """What one query tells about the sender agency and the recipients of a package."""
+
+    sender_certificates: list[x509.Certificate]
+    recipients: dict[str, tuple[int, str]]  # code → (system id, push URL)
+
+
+def _registry(system: HubSystem, code: str, document_id: str,
+              recipients: Sequence[str] = ()) -> _Registry:
+    """The certificates registered for the sender agency, which must be the caller's
+    (else ``sender_not_yours``), and the registered recipients among ``recipients`` with
+    their systems, in one query: every agency named, its system, and its unrevoked
+    certificates. Which recipients are unknown is the caller's check, after the
+    signature's."""
+    rows = (HubAgency.objects.filter(code__in=[code, *recipients])
+            .annotate(valid_certificates=FilteredRelation(
+                "certificates", condition=Q(certificates__revoked_at__isnull=True)))
+            .values_list("code", "system_id", "system__push_url",
+                         "valid_certificates__certificate_pem"))
+    sender_system: int | None = None
+    pems: list[str] = []
+    found: dict[str, tuple[int, str]] = {}
+    for agency_code, system_id, push_url, pem in rows:
+        found[agency_code] = (system_id, push_url)
+        if agency_code == code:
+            sender_system = system_id
+            if pem is not None:
+                pems.append(pem)
+    if sender_system is None or sender_system != system.pk:
         raise HubRefused(403, "sender_not_yours", _(
             "The sender %(code)s (From/OrganId) is not an agency of this system.")
             % {"code": code or "?"}, sender_code=code, document_id=document_id)
-    return [load_certificate(pem.encode()) for pem in HubCertificate.objects.filter(
-        agency_id=agency[0], revoked_at__isnull=True).values_list("certificate_pem", flat=True)]
+    return _Registry([_certificate(pem) for pem in pems],
+                     {c: found[c] for c in recipients if c in found})
 
 
-def _check_signature(package: DocumentPackage | StatusPackage, code: str,
+def _check_signature(package: DocumentPackage | StatusPackage, tree: Any, code: str,
                      certificates: list[x509.Certificate], document_id: str) -> str:
     """The SHA-256 of the signer's certificate, if the signature is good."""
     if not package.signed:
@@ -293,7 +327,7 @@ def _check_signature(package: DocumentPackage | StatusPackage, code: str,
             "No certificate is registered on the hub for %(code)s: ask the hub's "
             "administrators to register the agency's seal.") % {"code": code},
             sender_code=code, document_id=document_id)
-    report = hub_signatures.verify_sender(package.raw, code, certificates)
+    report = hub_signatures.verify_sender(package.raw, code, certificates, tree=tree)
     if isinstance(report, str):
         raise HubRefused(422, "signature_invalid", _(
             "The signature cannot be checked: %(reason)s") % {"reason": report},
@@ -327,7 +361,8 @@ def _insert(row: HubPackage) -> HubPackage:
     if connection.vendor != "postgresql":
         row.save(force_insert=True)
         return row
-    fields = [f for f in HubPackage._meta.concrete_fields if not f.primary_key]
+    fields = [f for f in HubPackage._meta.concrete_fields
+              if not f.primary_key or row.pk is not None]
     values = [f.get_db_prep_save(f.pre_save(row, add=True), connection) for f in fields]
     sql = "INSERT INTO {} ({}) VALUES ({}) RETURNING id".format(  # noqa: S608 - names only
         connection.ops.quote_name(HubPackage._meta.db_table),
@@ -349,6 +384,20 @@ def _insert(row: HubPackage) -> HubPackage:
     return row
 
 
+def _next_package_id() -> int | None:
+    """On PostgreSQL, the next package id from the table's sequence, so that the receipt
+    (which names the id) goes into the row's one INSERT instead of an UPDATE after it.
+    None elsewhere: SQLite hands out ids only on insert."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))",
+                       [connection.ops.quote_name(HubPackage._meta.db_table)])
+        found = cursor.fetchone()
+    assert found is not None
+    return int(found[0])
+
+
 def _receipt(package_id: int, sha256: str, accepted_at: datetime,
              receipt: bytes | memoryview | None, duplicate: bool) -> Accepted:
     return Accepted(id=package_id, sha256=sha256, accepted_at=accepted_at,
@@ -368,17 +417,19 @@ def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
     """Accept a signed edXML document package from ``system`` (checks in the module
     docstring). Raises ``HubRefused``; a duplicate returns the first package."""
     check_size(len(body))
-    package: DocumentPackage = _parse(parse_package, body)
+    package: DocumentPackage
+    package, tree = _parse(parse_package_tree, body)
     code, document_id = package.from_.organ_id, package.document_id
     if len(document_id) > MAX_DOCUMENT_ID:
         raise HubRefused(400, "schema_invalid", _(
             "The DocumentId is %(length)d characters long; the hub accepts at most %(max)d.")
             % {"length": len(document_id), "max": MAX_DOCUMENT_ID})
-    certificates = _sender_certificates(system, code, document_id)
-    signer_sha256 = _check_signature(package, code, certificates, document_id)
     recipients = list(dict.fromkeys(to.organ_id for to in package.to))
-    found = {row[0]: row for row in HubAgency.objects.filter(code__in=recipients)
-             .values_list("code", "system_id", "system__push_url")}
+    registry = _registry(system, code, document_id, recipients)
+    signer_sha256 = _check_signature(package, tree, code, registry.sender_certificates,
+                                     document_id)
+    del tree  # the document's tree is not needed past the signature
+    found = registry.recipients
     unknown = [c for c in recipients if c not in found]
     if unknown:
         raise HubRefused(422, "unknown_recipient", _(
@@ -389,18 +440,24 @@ def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
     now = timezone.now()
     try:
         with transaction.atomic():
-            row = _insert(HubPackage(
-                kind=HubPackage.Kind.DOCUMENT, sender_system=system, sender_code=code,
-                document_id=document_id, document_type=_document_type(package),
-                sha256=sha256, size=len(body), data=body, signer_sha256=signer_sha256,
-                received_at=now))
-            payload = hub_signatures.receipt_payload(row.pk, sha256, now)
-            receipt = hub_signatures.sign_receipt(payload)
-            HubPackage.objects.filter(pk=row.pk).update(receipt=receipt)
+            row = HubPackage(
+                id=_next_package_id(), kind=HubPackage.Kind.DOCUMENT, sender_system=system,
+                sender_code=code, document_id=document_id,
+                document_type=_document_type(package), sha256=sha256, size=len(body),
+                data=body, signer_sha256=signer_sha256, received_at=now)
+            if row.pk is not None:  # the receipt goes in with the row
+                payload = hub_signatures.receipt_payload(row.pk, sha256, now)
+                row.receipt = receipt = hub_signatures.sign_receipt(payload)
+                _insert(row)
+            else:  # it needs the id the insert gives
+                _insert(row)
+                payload = hub_signatures.receipt_payload(row.pk, sha256, now)
+                receipt = hub_signatures.sign_receipt(payload)
+                HubPackage.objects.filter(pk=row.pk).update(receipt=receipt)
             HubDelivery.objects.bulk_create([
-                HubDelivery(package=row, recipient_code=c, system_id=found[c][1],
+                HubDelivery(package=row, recipient_code=c, system_id=found[c][0],
                             created_at=now) for c in recipients])
-            _enqueue_pushes((found[c][1], found[c][2]) for c in recipients)
+            _enqueue_pushes(found[c] for c in recipients)
     except IntegrityError:
         first = HubPackage.objects.filter(
             kind=HubPackage.Kind.DOCUMENT, sender_code=code, document_id=document_id
@@ -417,11 +474,13 @@ def do_accept_status(*, system: HubSystem, body: bytes) -> AcceptedStatus:
     and route it to the system that sent the document. A replay of the same bytes from the
     same system returns the first one."""
     check_size(len(body))
-    status: StatusPackage = _parse(parse_status, body)
+    status: StatusPackage
+    status, tree = _parse(parse_status_tree, body)
     code = status.from_.organ_id
     about = status.response_for
-    certificates = _sender_certificates(system, code, about.document_id)
-    signer_sha256 = _check_signature(status, code, certificates, about.document_id)
+    certificates = _registry(system, code, about.document_id).sender_certificates
+    signer_sha256 = _check_signature(status, tree, code, certificates, about.document_id)
+    del tree
     original = HubPackage.objects.filter(
         kind=HubPackage.Kind.DOCUMENT, sender_code=about.organ_id,
         document_id=about.document_id, deliveries__recipient_code=code,

@@ -102,10 +102,18 @@ def test_an_acceptance_runs_a_fixed_number_of_queries(hub: Hub) -> None:
         response = hub.ministry.api.send(signed_document(hub, number="2", to=(QNI, HGI, BNV)))
     assert response.status_code == 201
     statements = [q["sql"].split()[0].upper() for q in queries.captured_queries]
-    # token, sender agency, its certificates, recipients; then in one transaction the
-    # package, its receipt, the deliveries (plus the transaction's own statements).
-    assert statements.count("SELECT") == 4, statements
-    assert statements.count("INSERT") == 2 and statements.count("UPDATE") == 1, statements
+    # The token; the sender agency, its certificates and the recipients in one query; then
+    # in one transaction the package with its receipt and the deliveries (plus the
+    # transaction's own statements). PostgreSQL takes the id from the sequence first, so
+    # that the receipt goes into the INSERT; SQLite learns it from the INSERT and adds the
+    # receipt with an UPDATE.
+    if connection.vendor == "postgresql":
+        assert statements.count("SELECT") == 3, statements  # token, registry, nextval
+        assert statements.count("UPDATE") == 0, statements
+    else:
+        assert statements.count("SELECT") == 2, statements
+        assert statements.count("UPDATE") == 1, statements
+    assert statements.count("INSERT") == 2, statements
 
 
 def test_a_package_to_its_own_system_and_to_several_is_delivered_once_per_recipient(
