@@ -32,7 +32,6 @@ from cryptography import x509
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import FilteredRelation, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -107,11 +106,33 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
+# The queries every request or package runs are plain SQL (table and column names from
+# the models' _meta), built once per process: the ORM spent ten times as long building
+# each of them as the database took to answer (0.7 ms of CPU against 0.07 for the token).
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+@functools.cache
+def _system_query() -> tuple[str, tuple[str, ...]]:
+    fields = HubSystem._meta.concrete_fields
+    sql = "SELECT {} FROM {} WHERE {} = %s AND {}".format(  # noqa: S608 - names only
+        ", ".join(_q(str(f.column)) for f in fields), _q(HubSystem._meta.db_table),
+        _q("token_sha256"), _q("is_active"))
+    return sql, tuple(f.attname for f in fields)
+
+
 def authenticate(token: str) -> HubSystem | None:
     """The active system whose token this is (one indexed query), or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
         return None
-    return HubSystem.objects.filter(token_sha256=token_sha256(token), is_active=True).first()
+    sql, names = _system_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token_sha256(token)])
+        row = cursor.fetchone()
+    return None if row is None else HubSystem.from_db(connection.alias, list(names), row)
 
 
 def record_refusal(refusal: HubRefused, *, system: HubSystem | None, endpoint: str,
@@ -279,6 +300,23 @@ def _certificate(pem: str) -> x509.Certificate:
     return load_certificate(pem.encode())
 
 
+@functools.lru_cache(maxsize=64)
+def _registry_query(count: int) -> str:
+    """Every agency among ``count`` codes, its system's id and push URL, and each of its
+    unrevoked certificates (a row per certificate; one with NULL when it has none)."""
+    agency, system, certificate = HubAgency._meta, HubSystem._meta, HubCertificate._meta
+    return (  # noqa: S608 - names only
+        "SELECT a.{code}, a.{system_id}, s.{push_url}, c.{pem} FROM {agency} a "
+        "INNER JOIN {system} s ON s.{id} = a.{system_id} "
+        "LEFT OUTER JOIN {certificate} c ON c.{agency_id} = a.{id} AND c.{revoked} IS NULL "
+        "WHERE a.{code} IN ({params})").format(
+        code=_q("code"), system_id=_q(agency.get_field("system").get_attname_column()[1]),
+        push_url=_q("push_url"), pem=_q("certificate_pem"), agency=_q(agency.db_table),
+        system=_q(system.db_table), certificate=_q(certificate.db_table), id=_q("id"),
+        agency_id=_q(certificate.get_field("agency").get_attname_column()[1]),
+        revoked=_q("revoked_at"), params=", ".join(["%s"] * count))
+
+
 @dataclass(frozen=True)
 class _Registry:
     """What one query tells about the sender agency and the recipients of a package."""
@@ -294,11 +332,10 @@ def _registry(system: HubSystem, code: str, document_id: str,
     their systems, in one query: every agency named, its system, and its unrevoked
     certificates. Which recipients are unknown is the caller's check, after the
     signature's."""
-    rows = (HubAgency.objects.filter(code__in=[code, *recipients])
-            .annotate(valid_certificates=FilteredRelation(
-                "certificates", condition=Q(certificates__revoked_at__isnull=True)))
-            .values_list("code", "system_id", "system__push_url",
-                         "valid_certificates__certificate_pem"))
+    codes = [code, *recipients]
+    with connection.cursor() as cursor:
+        cursor.execute(_registry_query(len(codes)), codes)
+        rows = cursor.fetchall()
     sender_system: int | None = None
     pems: list[str] = []
     found: dict[str, tuple[int, str]] = {}
