@@ -19,8 +19,9 @@ every core; the client processes are forked with them, so they only write bytes.
 
 The server: ``gunicorn egov.wsgi:application`` with ``--workers`` (default 4) and the
 options ``egov serve`` gives it, on a free loopback port, and one ``egov db_worker`` as
-``egov serve`` starts it (it polls its queue every second). Production settings: DEBUG
-off, ``EGOV_HUB_PUSH_DELAY_SECONDS`` unset (0.1 s), a private ``EGOV_VAR_DIR``.
+``egov serve`` and README's production command start it (polling its queue every 0.2 s:
+a push waits for that poll). Production settings: DEBUG off,
+``EGOV_HUB_PUSH_DELAY_SECONDS`` unset (0.1 s), a private ``EGOV_VAR_DIR``.
 
 The phases, in this order (16 senders: threads spread over ``--client-processes`` forked
 processes, each thread with its own ``http.client`` connection — gunicorn's sync workers
@@ -728,9 +729,10 @@ def wait_delivered(recipient: Recipient, phases: list[Phase], timeout: float) ->
 TIMED_PARTS = [
     # (label, module, attribute): wrapped with a timer for the timed pass
     ("authentication (token lookup)", "egov.exchange.hub_actions", "authenticate"),
-    ("parse + schema (parse_package)", "egov.exchange.hub_actions", "parse_package"),
-    ("sender agency + certificates (ORM, PEM)", "egov.exchange.hub_actions",
-     "_sender_certificates"),
+    ("parse + schema (parse_package_tree)", "egov.exchange.hub_actions",
+     "parse_package_tree"),
+    ("sender, certificates, recipients (_registry)", "egov.exchange.hub_actions",
+     "_registry"),
     ("signature: verify_xml around signxml", "egov.exchange.hub_signatures",
      "verify_sender"),
     ("signature: signxml verify (c14n, digest)", "signxml.verifier", "XMLVerifier.verify"),
@@ -1011,7 +1013,8 @@ def run(args: argparse.Namespace, env: dict[str, str], work: Path,
         "--workers", str(args.workers), "--timeout", "60", "--graceful-timeout", "20",
         "--access-logfile", "-", *gunicorn_options()], env, work / "gunicorn.log")
     servers.start("worker", [python, "-m", "egov", "db_worker", "--queue-name", "*",
-                             "--no-reload", "--no-startup-delay"], env, work / "worker.log")
+                             "--interval", "0.2", "--no-reload", "--no-startup-delay"],
+                  env, work / "worker.log")
     wait_ready(port, registry.recipient_token, servers)
     recipient.start(port, registry.recipient_token)
     clients = started_set.clients = Clients(args.client_processes, registry.tokens, port)

@@ -57,7 +57,9 @@ from .parse import (
     package_kind,
     parse_any,
     parse_package,
+    parse_package_tree,
     parse_status,
+    parse_status_tree,
 )
 
 __all__ = [
@@ -100,5 +102,7 @@ __all__ = [
     "package_kind",
     "parse_any",
     "parse_package",
+    "parse_package_tree",
     "parse_status",
+    "parse_status_tree",
 ]

@@ -37,7 +37,7 @@ from egov.signing import store
 from egov.signing.crypto import cms
 from egov.signing.crypto import xml as signing_xml
 from egov.signing.crypto.common import SigningError, cert_pem, certs_pem
-from egov.signing.crypto.trust import SignatureReport
+from egov.signing.crypto.trust import SignatureReport, load_crls
 
 from .models import HubIdentity
 
@@ -56,7 +56,7 @@ class _HubSigner:
 
 
 _hub_signer: _HubSigner | None = None
-_trust: tuple[float, list[x509.Certificate], list[bytes]] | None = None
+_trust: tuple[float, list[x509.Certificate], list[x509.CertificateRevocationList]] | None = None
 
 
 def clear_caches() -> None:
@@ -129,27 +129,30 @@ def sign_receipt(payload: bytes) -> bytes:
 # --- trust for senders' signatures ----------------------------------------------------------
 
 
-def trust_material() -> tuple[list[x509.Certificate], list[bytes]]:
-    """The platform's trust anchors and fresh CRLs, kept per process for a minute."""
+def trust_material() -> tuple[list[x509.Certificate], list[x509.CertificateRevocationList]]:
+    """The platform's trust anchors and fresh CRLs (parsed), kept per process for a
+    minute."""
     global _trust
     now = time.monotonic()
     cached = _trust
     if cached is not None and now - cached[0] < TRUST_CACHE_SECONDS:
         return cached[1], cached[2]
-    roots, crls = store.trust_roots(), store.crls()
+    roots, crls = store.trust_roots(), load_crls(store.crls())
     with _lock:
         _trust = (now, roots, crls)
     return roots, crls
 
 
 def verify_sender(data: bytes, agency_code: str,
-                  certificates: Sequence[x509.Certificate]) -> SignatureReport | str:
+                  certificates: Sequence[x509.Certificate], *, tree: Any = None
+                  ) -> SignatureReport | str:
     """The verdict on a package's signature: it must verify, chain to a trusted root, be
     made with one of ``certificates`` (those registered for the agency) and name the
-    agency. Returns the report, or a sentence when it could not be checked at all."""
+    agency. ``tree`` is the package as ``egov.edxml`` parsed it (not parsed again).
+    Returns the report, or a sentence when it could not be checked at all."""
     roots, crls = trust_material()
     try:
         return signing_xml.verify_xml(data, roots, crls, trusted_certs=list(certificates),
-                                      expected_agency_code=agency_code)
+                                      expected_agency_code=agency_code, tree=tree)
     except (SigningError, ValueError) as exc:
         return str(exc)

@@ -18,6 +18,7 @@ failed push waits for its retry, the claim stands until the retry, which counts 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import http.client
 import json
 import urllib.error
@@ -25,7 +26,7 @@ import urllib.request
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 from django_tasks import task
 
@@ -39,16 +40,28 @@ def backoff(attempt: int) -> float:
     return min(PUSH_MAX_BACKOFF_SECONDS, float(2 ** min(attempt - 1, 16)))
 
 
-def request_push(system_ids: Iterable[int]) -> None:
-    """Enqueue a push for each system unless one is already due (runs on commit)."""
+@functools.cache
+def _claim_sql() -> str:
     from .models import HubSystem
 
+    quote = connection.ops.quote_name
+    sql = "UPDATE {} SET {due} = %s WHERE {} = %s AND ({due} IS NULL OR {due} < %s)"
+    return sql.format(quote(HubSystem._meta.db_table), quote("id"),  # table and column names only
+                      due=quote("push_due_at"))
+
+
+def request_push(system_ids: Iterable[int]) -> None:
+    """Enqueue a push for each system unless one is already due (runs on commit). The claim
+    runs after every package: plain SQL, which the ORM took ten times as long to build as
+    the database to run."""
     delay = float(getattr(settings, "EGOV_HUB_PUSH_DELAY_SECONDS", PUSH_DELAY_SECONDS))
     now = timezone.now()
     due = now + dt.timedelta(seconds=delay)
+    adapt = connection.ops.adapt_datetimefield_value
     for system_id in system_ids:
-        claimed = HubSystem.objects.filter(pk=system_id).filter(
-            Q(push_due_at__isnull=True) | Q(push_due_at__lt=now)).update(push_due_at=due)
+        with connection.cursor() as cursor:
+            cursor.execute(_claim_sql(), [adapt(due), system_id, adapt(now)])
+            claimed = cursor.rowcount
         if claimed:
             push_notify.using(run_after=due).enqueue(system_id, 1)
 

@@ -55,7 +55,9 @@ from egov.edxml import (
     package_kind,
     parse_any,
     parse_package,
+    parse_package_tree,
     parse_status,
+    parse_status_tree,
 )
 from egov.edxml import parse as parse_module
 from egov.edxml.parse import MAX_TEXT_CHARS, _schema
@@ -777,6 +779,39 @@ def test_a_signed_status_package(ca: CertificateAuthority, seal: IssuedCertifica
     parsed = parse_status(signed)
     assert parsed == st_pkg and parsed.signed
     assert signing_xml.verify_xml(parsed.raw, [ca.certificate]).verdict is Verdict.VALID
+
+
+def test_the_tree_parsed_once_verifies_as_the_bytes_do(ca: CertificateAuthority,
+                                                       seal: IssuedCertificate) -> None:
+    signed = sign(build_package(btc_package()), seal)
+    parsed, root = parse_package_tree(signed)
+    assert parsed == parse_package(signed) and parsed.raw == signed
+    before = etree.tostring(root)
+    report = signing_xml.verify_xml(parsed.raw, [ca.certificate], [ca.crl()], tree=root)
+    assert report.verdict is Verdict.VALID, report.problems
+    assert etree.tostring(root) == before  # the verifier worked on its own copy
+
+    changed = signed.replace("chữ ký số chuyên dùng".encode(), "chữ ký số".encode())
+    parsed, root = parse_package_tree(changed)
+    assert signing_xml.verify_xml(parsed.raw, [ca.certificate], tree=root).verdict \
+        is Verdict.TAMPERED
+
+    st_signed = sign(build_status(status(StatusCode.REFUSED)), seal)
+    st_parsed, st_root = parse_status_tree(st_signed)
+    assert st_parsed == parse_status(st_signed)
+    assert signing_xml.verify_xml(st_signed, [ca.certificate], tree=st_root).verdict \
+        is Verdict.VALID
+
+
+def test_a_text_with_a_comment_inside_reads_as_all_its_text() -> None:
+    """Values are XPath string values: text split by a comment (or a CDATA section) is
+    read whole, as from an element with one text."""
+    data = build_package(full_package())
+    subject = "Về việc triển khai chữ ký số chuyên dùng Chính phủ".encode()
+    assert data.count(subject) == 1
+    split = data.replace(subject, "Về việc triển khai<!-- x --> chữ ký số <![CDATA[chuyên "
+                                  "dùng]]> Chính phủ".encode())
+    assert parse_package(split) == full_package()
 
 
 def test_two_signatures_are_refused(seal: IssuedCertificate) -> None:

@@ -11,11 +11,12 @@ no network access.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
 from signxml import (
@@ -75,6 +76,18 @@ def parse_xml(xml_bytes: bytes) -> etree._Element:
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise XmlUnreadableError("documents with a DTD (<!DOCTYPE ...>) are refused")
     return root
+
+
+class _ParsedTreeVerifier(XMLVerifier):
+    """signxml's verifier given a root element that the caller's safe parser already read
+    from the bytes: signxml would serialize it and parse it again only to have its own
+    copy, and it copies the document once more before it applies the transforms, so the
+    caller's tree is never changed."""
+
+    def get_root(self, data: object) -> etree._Element:
+        if isinstance(data, etree._Element):
+            return data
+        return super().get_root(data)
 
 
 def edxml_signature_parent(root: etree._Element) -> etree._Element:
@@ -155,13 +168,51 @@ def sign_xml(
 
 
 def _embedded_certs(signature: etree._Element) -> list[x509.Certificate]:
-    out = []
-    for node in signature.xpath("ds:KeyInfo/ds:X509Data/ds:X509Certificate",
-                                namespaces={"ds": DS_NS}):
-        text = "".join((node.text or "").split())
-        out.append(load_certificate(
-            b"-----BEGIN CERTIFICATE-----\n" + text.encode() + b"\n-----END CERTIFICATE-----\n"))
-    return out
+    return list(_certificates_of(tuple(
+        "".join((node.text or "").split())
+        for node in signature.xpath("ds:KeyInfo/ds:X509Data/ds:X509Certificate",
+                                    namespaces={"ds": DS_NS}))))
+
+
+# A hub verifies thousands of packages signed with the same few certificates. What depends
+# on the certificates alone is kept per process, keyed by their bytes: the parsed
+# certificates of an X509Data, and the signer's revocation status for the same CRLs and the
+# same CRL freshness (the only way the time enters it). The verdict is exactly the one
+# computed afresh; only the work is saved.
+_CACHE_SIZE = 512
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _certificates_of(texts: tuple[str, ...]) -> tuple[x509.Certificate, ...]:
+    return tuple(load_certificate(b"-----BEGIN CERTIFICATE-----\n" + text.encode()
+                                  + b"\n-----END CERTIFICATE-----\n") for text in texts)
+
+
+@functools.lru_cache(maxsize=_CACHE_SIZE)
+def _signer_of(certs: tuple[x509.Certificate, ...]) -> tuple[x509.Certificate, CertificateInfo]:
+    signer = _leaf(certs)
+    return signer, CertificateInfo.of(signer)
+
+
+_revocations: dict[tuple[object, ...], RevocationReport] = {}
+
+
+def _revocation(signer: x509.Certificate, candidates: Sequence[x509.Certificate],
+                crls: Sequence[x509.CertificateRevocationList], at: datetime
+                ) -> RevocationReport:
+    """`revocation_report`, remembered for the same certificates and CRLs as long as no CRL
+    changes from current to expired (`check_revocation` compares only that with `at`)."""
+    sha256 = hashes.SHA256()
+    key = (_der(signer), tuple(_der(c) for c in candidates),
+           tuple(crl.fingerprint(sha256) for crl in crls),
+           tuple(crl.next_update_utc is not None and crl.next_update_utc < at for crl in crls))
+    found = _revocations.get(key)
+    if found is None:
+        found = revocation_report(signer, candidates, crls, at)
+        if len(_revocations) >= _CACHE_SIZE:
+            _revocations.pop(next(iter(_revocations)))
+        _revocations[key] = found
+    return found
 
 
 def _leaf(certs: Sequence[x509.Certificate]) -> x509.Certificate:
@@ -182,16 +233,21 @@ def verify_xml(
     trusted_certs: Sequence[x509.Certificate] | None = None,
     expected_agency_code: str | None = None,
     at: datetime | None = None,
+    tree: etree._Element | None = None,
 ) -> SignatureReport:
     """The verdict on the one enveloped signature of a document.
 
     Trust comes from `trust_roots` (a chain to a root, with CRLs), from `trusted_certs` (the
     signer's certificate must be one of them: the sender's registered certificates), or
     both. `expected_agency_code` rejects a certificate that belongs to another agency.
+
+    `tree` is the root element already parsed from `xml_bytes` by a parser as strict as
+    `parse_xml` (no DTD, no entities, no network — `egov.edxml.parse_package_tree`): the
+    bytes are then not parsed again, and the tree is left as it was.
     """
     if not trust_roots and not trusted_certs:
         raise ValueError("give trust_roots, trusted_certs or both")
-    root = parse_xml(xml_bytes)
+    root = parse_xml(xml_bytes) if tree is None else tree
     when = at or now_utc()
     signatures = root.xpath("//ds:Signature", namespaces={"ds": DS_NS})
     if len(signatures) != 1:
@@ -207,12 +263,12 @@ def verify_xml(
     if len(refs) != 1 or refs[0].get("URI") != "":
         return _unreadable("the signature must have exactly one reference to the whole "
                            "document (URI=\"\")", certs[0])
-    signer = _leaf(certs)
+    signer, info = _signer_of(tuple(certs))
 
     intact = valid = True
     problem: str | None = None
     try:
-        XMLVerifier().verify(
+        _ParsedTreeVerifier().verify(
             root, x509_cert=signer, parser=_parser(),
             expect_config=SignatureConfiguration(
                 require_x509=True, expect_references=1,
@@ -249,14 +305,13 @@ def verify_xml(
                             problem="the signer's certificate is not one registered for the "
                                     "sender")
         indic = None
-    info = CertificateInfo.of(signer)
     if expected_agency_code is not None and info.agency_code != expected_agency_code:
         chain = ChainReport(trusted=False, path=chain.path,
                             problem=f"the certificate belongs to agency "
                                     f"{info.agency_code or info.organisation}, not "
                                     f"{expected_agency_code}")
         indic = None
-    revocation = revocation_report(signer, [*certs, *(trust_roots or ())], crl_list, when)
+    revocation = _revocation(signer, [*certs, *(trust_roots or ())], crl_list, when)
     v = VerdictInputs(intact=intact, valid=valid, signer=signer, chain=chain,
                       indication=indic, revocation=revocation, at=when, problems=problems)
     verdict = decide(v)

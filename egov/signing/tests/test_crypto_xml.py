@@ -148,6 +148,27 @@ def test_revoked_certificate(sample_xml: bytes, fresh_ca: CertificateAuthority) 
     assert report.revocation.reason == "superseded"
 
 
+def test_a_verdict_remembered_per_process_follows_new_crls_and_time(
+        sample_xml: bytes, fresh_ca: CertificateAuthority) -> None:
+    """The same signer verified again: a new CRL that revokes it, or its CRL going out of
+    date, changes the verdict exactly as for a first verification."""
+    who = fresh_ca.issue_seal("UBND tỉnh Hậu Giang", "000.00.00.H30", algorithm="ec-p256")
+    out = ex.sign_xml(sample_xml, who.key, who.certificate, who.chain)
+    roots, first_crl = [fresh_ca.certificate], fresh_ca.crl(next_update_days=1)
+    for _ in range(2):
+        report = ex.verify_xml(out, roots, [first_crl])
+        assert report.verdict is Verdict.VALID, report.problems
+        assert report.revocation.status is RevocationStatus.GOOD
+    later = ex.verify_xml(out, roots, [first_crl], at=now_utc() + timedelta(days=2))
+    assert later.revocation.status is RevocationStatus.UNKNOWN
+    fresh_ca.revoke(who.certificate, reason=x509.ReasonFlags.key_compromise,
+                    at=now_utc() - timedelta(minutes=1))
+    revoked = ex.verify_xml(out, roots, [fresh_ca.crl()])
+    assert revoked.verdict is Verdict.REVOKED
+    assert revoked.revocation.reason == "keyCompromise"
+    assert ex.verify_xml(out, roots, [first_crl]).verdict is Verdict.VALID
+
+
 def test_partial_reference_is_refused(sample_xml: bytes, ec_official: IssuedCertificate,
                                       trust_roots: list[x509.Certificate]) -> None:
     """A signature over only part of the document (signature wrapping) is not accepted."""
