@@ -50,7 +50,7 @@ class Person:
         expect(page.get_by_role("heading", name="Đăng nhập", exact=True)).to_be_visible()
         page.get_by_label("Tên đăng nhập").fill(username)
         page.get_by_label("Mật khẩu").fill(demo.PASSWORD)
-        page.locator("main form").get_by_role("button", name="Đăng nhập").click()
+        page.locator("main form").get_by_role("button", name="Đăng nhập", exact=True).click()
         expect(page.locator("h1")).to_contain_text("Xin chào")
         return cls(username=username, page=page, context=context)
 
