@@ -47,7 +47,7 @@ from egov.directives.models import DeadlineRequest, ProgressReport, Task
 from egov.documents import rules as doc_rules
 from egov.documents.models import Document
 
-from .connector_packages import _party
+from .connector_packages import party
 from .models import InboundPackage, OutboundPackage
 
 log = logging.getLogger(__name__)
@@ -112,7 +112,7 @@ def task_package(row: OutboundPackage) -> edxml.DocumentPackage:
         f"Thời hạn hoàn thành: {task.deadline:%d/%m/%Y}.")
     fields = json.dumps(_task_fields(task), ensure_ascii=False).encode()
     return edxml.DocumentPackage(
-        from_=_party(office), to=(_party(lead),),
+        from_=party(office), to=(party(lead),),
         code=edxml.Code(number=str(task.pk), notation=TASK_NOTATION),
         promulgation_info=edxml.PromulgationInfo(place="", date=day),
         document_type=_type(doc_rules.DocumentType.OFFICIAL_LETTER, "Phiếu giao nhiệm vụ"),
@@ -255,12 +255,11 @@ def report_package(row: OutboundPackage) -> edxml.DocumentPackage:
     subject, fields, files = _event_fields(row, task)
     fields = {"format": "egov-task-report/1", "kind": row.payload["kind"],
               "by": row.payload.get("by", ""), "at": row.payload["at"]} | fields
-    number = row.edxml_id.rsplit(",", 1)[-1].split("/")[0]
     at = dt.datetime.fromisoformat(row.payload["at"])
     return edxml.DocumentPackage(
-        from_=_party(row.agency), to=(edxml.Organisation(organ_id=inbound.sender_code,
+        from_=party(row.agency), to=(edxml.Organisation(organ_id=inbound.sender_code,
                                                          organ_name=inbound.sender_name),),
-        code=edxml.Code(number=number, notation=REPORT_NOTATION),
+        code=edxml.Code(number=str(row.pk), notation=REPORT_NOTATION),
         promulgation_info=edxml.PromulgationInfo(place="", date=timezone.localdate(at)),
         document_type=_type(doc_rules.DocumentType.REPORT, "Báo cáo"),
         subject=subject[:1000],

@@ -26,7 +26,7 @@ _TYPES = list(doc_rules.DocumentType)
 _URGENCY = ["", *doc_rules.Urgency.values]
 
 
-def _party(org: Organisation) -> edxml.Organisation:
+def party(org: Organisation) -> edxml.Organisation:
     return edxml.Organisation(organ_id=org.code, organ_name=org.name,
                               organ_add=getattr(org, "address", "") or "",
                               email=org.email or "", telephone=org.phone or "")
@@ -53,7 +53,7 @@ def document_package(document: Document, agency: Organisation,
             content_id=f"file{index}", name=row.name, content_type=row.content_type,
             description=row.get_kind_display(), data=data))
     return edxml.DocumentPackage(
-        from_=_party(agency), to=tuple(_party(r) for r in recipients),
+        from_=party(agency), to=tuple(party(r) for r in recipients),
         code=edxml.Code(number=number, notation=notation),
         promulgation_info=edxml.PromulgationInfo(place=getattr(agency, "address", "") or "",
                                                  date=document.issue_date),
@@ -120,6 +120,6 @@ def status_package(*, sender_code: str, edxml_id: str, symbol: str, issue_date: 
     return edxml.StatusPackage(
         response_for=edxml.ResponseFor(organ_id=sender_code, code=f"{number}/{notation}",
                                        promulgation_date=issue_date, document_id=edxml_id),
-        from_=_party(agency), status_code=edxml.StatusCode(code), description=description,
+        from_=party(agency), status_code=edxml.StatusCode(code), description=description,
         timestamp=timezone.localtime(at),
         staff_info=edxml.StaffInfo(department=agency.name, staff=staff) if staff else None)
