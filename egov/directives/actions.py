@@ -43,7 +43,8 @@ from .models import (
     Task,
 )
 
-# Callables taking a Task led by an external agency, run inside the creating transaction.
+# Callables taking a Task with an external lead or coordinating agency, run inside the
+# creating transaction.
 EXTERNAL_SENDERS: list[Callable[[Task], None]] = []
 # Callables taking (task, event), inside the action's transaction, after: a progress report
 # ({"kind": "progress", "report": ProgressReport}), "done" ({"kind": "done", "by": User}),
@@ -162,7 +163,7 @@ def do_create_task(*, acting_user: User, content: str, lead_agency: Organisation
             audit.record(acting_user=acting_user, action="directives.create_task", obj=task,
                          after=_snap(task) | {"coordinating_agencies":
                                               [a.pk for a in coordinating_agencies]})
-        if lead_agency.is_external:
+        if lead_agency.is_external or any(a.is_external for a in coordinating_agencies):
             for task in made:
                 for sender in EXTERNAL_SENDERS:
                     sender(task)
@@ -172,11 +173,13 @@ def do_create_task(*, acting_user: User, content: str, lead_agency: Organisation
 def do_receive_task(*, acting_user: User | None, lead_agency: Organisation,
                     assigning_agency: Organisation, content: str, source_kind: str,
                     source_reference: str, source_date: dt.date, product: str,
-                    product_note: str, deadline: dt.date, source_document: Document | None
-                    ) -> Task:
+                    product_note: str, deadline: dt.date, source_document: Document | None,
+                    coordinating_agencies: Sequence[Organisation] = ()) -> Task:
     """A task assigned by the Office of another deployment, as its package said, becomes a
-    task of ``lead_agency`` here (called by the exchange connector when the records clerk
-    registers the package; its deadline is the Office's date, never recomputed)."""
+    task here (called by the exchange connector when the records clerk registers the
+    package; its deadline is the Office's date, never recomputed). The receiving agency is
+    its ``lead_agency`` or one of its ``coordinating_agencies``; the other may be an
+    agency of yet another deployment."""
     errors: dict[str, list[str]] = {}
     if not (content or "").strip():
         errors["content"] = [_("The task has no content.")]
@@ -197,8 +200,49 @@ def do_receive_task(*, acting_user: User | None, lead_agency: Organisation,
             lead_agency=lead_agency, product=product, product_note=product_note[:300],
             deadline_kind=DeadlineKind.DATE, deadline=deadline, original_deadline=deadline,
             assigned_by=None)
+        task.coordinating_agencies.set(coordinating_agencies)
         audit.record(acting_user=acting_user, action="directives.receive_task", obj=task,
-                     after=_snap(task) | {"assigning_agency": assigning_agency.pk})
+                     after=_snap(task) | {"assigning_agency": assigning_agency.pk,
+                                          "coordinating_agencies":
+                                          [a.pk for a in coordinating_agencies]})
+    return task
+
+
+def do_join_received_task(task: Task, *, acting_user: User | None,
+                          agency: Organisation) -> Task:
+    """A second agency of this deployment registers the same task package (the Office sent
+    it to several agencies that happen to share this system): it joins the task it already
+    made, as a coordinating agency, rather than making a second copy."""
+    if agency.pk == task.lead_agency_id or task.coordinating_agencies.filter(
+            pk=agency.pk).exists():
+        return task
+    with transaction.atomic():
+        task.coordinating_agencies.add(agency)
+        audit.record(acting_user=acting_user, action="directives.join_task", obj=task,
+                     after={"coordinating_agency": agency.pk})
+    return task
+
+
+def do_record_remote_update(task: Task, *, agency: Organisation, by_name: str,
+                            at: dt.datetime, deadline: dt.date, done_on: dt.date | None,
+                            note: str = "") -> Task:
+    """What the assigning Office tells the other agencies on a task when it changes: a new
+    deadline it approved, or the lead agency's "done". Recorded on this deployment's copy
+    (a coordinating agency's); already known changes nothing."""
+    if agency.pk != task.assigning_agency_id:
+        raise PermissionDenied(_("Only the agency that assigned the task updates it."))
+    if done_on is not None and done_on < task.source_date:
+        raise ValidationError({"done_on": [_("The date done is before the source's date.")]})
+    if task.done_on is not None or (task.deadline == deadline and done_on is None):
+        return task
+    with transaction.atomic():
+        before = _snap(task)
+        task.deadline = deadline
+        if done_on is not None:
+            task.done_on, task.done_note, task.progress = done_on, (note or "").strip(), 100
+        task.save(update_fields=["deadline", "done_on", "done_note", "progress"])
+        audit.record(acting_user=None, action="directives.remote_update", obj=task,
+                     before=before, after=_snap(task) | {"by": by_name, "at": at.isoformat()})
     return task
 
 

@@ -20,9 +20,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from egov.core.models import Post, User
+from egov.core.models import Organisation, Post, User
 from egov.core.rules import LEADERS
 
 from . import actions, queries, review
@@ -126,6 +127,28 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return _render_detail(request, task, user)
 
 
+# What a task's package over the national exchange hub carries (exchange/
+# connector_directives.py writes them; payload "kind").
+PACKAGE_KINDS = {
+    "task": gettext_lazy("The task"), "progress": gettext_lazy("Progress report"),
+    "done": gettext_lazy("Report of completion"),
+    "deadline_request": gettext_lazy("Request for a new deadline"),
+    "deadline_decision": gettext_lazy("Decision on the deadline"),
+    "update": gettext_lazy("Change told to the other agencies"),
+}
+
+
+def _hub_packages(task: Task) -> list[dict[str, Any]]:
+    """The packages this task sent over the hub, with their recipients' names and state."""
+    rows = list(task.outbound_packages.order_by("id"))
+    codes = {code for row in rows for code in row.recipients}
+    names = dict(Organisation.objects.filter(code__in=codes).values_list("code", "name")
+                 ) if codes else {}
+    return [{"kind": PACKAGE_KINDS.get(str(row.payload.get("kind")), ""),
+             "to": [names.get(code, code) for code in row.recipients], "row": row}
+            for row in rows]
+
+
 def _render_detail(request: HttpRequest, task: Task, user: User,
                    bound: dict[str, forms.Form] | None = None, status: int = 200
                    ) -> HttpResponse:
@@ -137,6 +160,7 @@ def _render_detail(request: HttpRequest, task: Task, user: User,
         "assignments": list(task.assignments.select_related("unit", "user", "assigned_by")),
         "occurrences": list(Task.objects.filter(series_id=task.series_id or task.pk)
                             .exclude(pk=task.pk).order_by("occurrence")[:24]),
+        "hub_packages": _hub_packages(task),
         **_forms(request, task, user, bound),
     }
     return render(request, "directives/detail.html", context, status=status)

@@ -509,3 +509,177 @@ def test_a_report_from_an_agency_not_on_the_task_is_not_recorded(
     assert task.progress == 0 and not task.reports.exists()
     [kept] = InboundPackage.objects.filter(agency=office)
     assert kept.state == InboundPackage.State.RECEIVED and kept.task is None  # for the clerk
+
+
+def _send_pending(**filters: Any) -> None:
+    for r in OutboundPackage.objects.filter(state=Delivery.PENDING, **filters).order_by("id"):
+        assert connector_actions.do_send_package(r.pk).sent
+
+
+def test_a_coordinating_agency_of_another_deployment_gets_the_task_and_its_changes(
+        deployment: Deployment, admin_user: User) -> None:
+    """The lead is the Office's neighbour in its own deployment; Bộ Tài chính, which
+    coordinates, is of another one: it gets the task, its reports come back as its own,
+    and the lead's new deadline and "done" reach its copy."""
+    from egov.directives import actions as directives
+    from egov.directives import queries
+
+    d = deployment
+    _office, specialist = _office_on_the_hub(d, admin_user)
+    bnv = factories.ministry("000.00.00.G09", "Bộ Nội vụ", "BNV")
+    bnv_leader = factories.official(bnv, "agency_leader", username="bnv_lanhdao")
+    d.btc.is_external = True
+    d.btc.save(update_fields=["is_external"])
+    [task] = directives.do_create_task(
+        acting_user=specialist, content="Xây dựng đề án sắp xếp đơn vị sự nghiệp công lập",
+        lead_agency=bnv, coordinating_agencies=[d.btc], source_kind="directive",
+        source_reference="07/CT-TTg", source_date=timezone.localdate(), product="draft_decree",
+        deadline_kind="date", deadline=timezone.localdate() + dt.timedelta(days=30))
+    row = OutboundPackage.objects.get(task=task)
+    assert row.recipients == [BTC_CODE]  # only the agency of another deployment
+    _send_pending()
+    page = Client()
+    page.force_login(specialist)
+    page.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = page.get(f"/tasks/{task.pk}/").content.decode()
+    section = html[html.index("Over the national exchange hub"):]
+    assert "The task" in section and row.edxml_id in section and "Bộ Tài chính" in section
+    assert "Accepted by the hub" in section
+
+    d.btc.is_external = False  # now Bộ Tài chính's own deployment receives it
+    d.btc.save(update_fields=["is_external"])
+    assert connector_actions.do_pull().stored == 1
+    inbound = InboundPackage.objects.get(agency=d.btc)
+    connector_actions.do_register_package(inbound, acting_user=d.btc_clerk)
+    inbound.refresh_from_db()
+    theirs = inbound.task
+    assert theirs is not None and theirs.pk != task.pk
+    assert (theirs.lead_agency, list(theirs.coordinating_agencies.all()), theirs.deadline) == (
+        bnv, [d.btc], task.deadline)
+    assert theirs in queries.visible_tasks(d.btc_leader)  # Bộ Tài chính's officials see it
+    with pytest.raises(PermissionDenied):  # a coordinator neither finishes it …
+        directives.do_mark_done(theirs, acting_user=d.btc_leader, note="Xong")
+    with pytest.raises(PermissionDenied):  # … nor asks for more time
+        directives.do_request_deadline(theirs, acting_user=d.btc_leader,
+                                       new_deadline=task.deadline + dt.timedelta(days=9),
+                                       reason="Chờ số liệu")
+
+    # Bộ Tài chính reports its part; it is recorded on the Office's task as its own.
+    directives.do_report_progress(theirs, acting_user=d.btc_leader,
+                                  text="Đã gửi ý kiến về phương án tài chính", percent=100)
+    _send_pending(task=theirs)
+    assert connector_actions.do_pull().stored == 1
+    [recorded] = task.reports.all()
+    assert (recorded.agency, recorded.percent, recorded.by_name) == (
+        d.btc, 100, d.btc_leader.get_full_name())
+    task.refresh_from_db()
+    assert task.progress == 0  # a coordinator's percentage is not the task's
+
+    # The lead asks for more time; the Office approves; Bộ Tài chính's copy moves too.
+    later = task.deadline + dt.timedelta(days=10)
+    request = directives.do_request_deadline(task, acting_user=bnv_leader, new_deadline=later,
+                                             reason="Chờ ý kiến các bộ")
+    directives.do_decide_deadline(request, acting_user=specialist, approve=True, note="Đồng ý")
+    [update] = OutboundPackage.objects.filter(task=task, payload__kind="update")
+    assert update.recipients == [BTC_CODE] and update.edxml_id.endswith("/TBNV")
+    _send_pending(task=task)
+    assert connector_actions.do_pull().stored == 1
+    theirs.refresh_from_db()
+    assert (theirs.deadline, theirs.original_deadline, theirs.done_on) == (
+        later, task.original_deadline, None)
+
+    # The lead finishes; Bộ Tài chính's copy is done on the same day, not left overdue.
+    directives.do_mark_done(task, acting_user=bnv_leader, note="Đã trình dự thảo nghị định")
+    _send_pending(task=task)
+    assert connector_actions.do_pull().stored == 1
+    theirs.refresh_from_db()
+    assert (theirs.done_on, theirs.progress) == (timezone.localdate(), 100)
+    assert "Đã trình dự thảo nghị định" in theirs.done_note
+    updates = InboundPackage.objects.filter(agency=d.btc, task=theirs).exclude(pk=inbound.pk)
+    assert [p.state for p in updates] == [InboundPackage.State.REGISTERED] * 2
+    assert not OutboundPackage.objects.filter(task=theirs, payload__kind="done").exists()
+
+
+def test_two_agencies_of_one_deployment_share_one_copy_of_the_task(
+        deployment: Deployment, admin_user: User) -> None:
+    """The Office sends one package to the lead and to a coordinator that share a system;
+    each clerk registers it, and the second joins the task the first made. The lead's
+    "done" reaches the Office, which tells the coordinator: nothing changes twice."""
+    from egov.directives import actions as directives
+
+    d = deployment
+    _office, specialist = _office_on_the_hub(d, admin_user)
+    for agency in (d.qni, d.btc):
+        agency.is_external = True
+        agency.save(update_fields=["is_external"])
+    [task] = directives.do_create_task(
+        acting_user=specialist, content="Rà soát vốn đầu tư công chậm giải ngân",
+        lead_agency=d.qni, coordinating_agencies=[d.btc], source_kind="directive",
+        source_date=timezone.localdate(), product="report", deadline_kind="date",
+        deadline=timezone.localdate() + dt.timedelta(days=15))
+    [row] = OutboundPackage.objects.filter(task=task)
+    assert row.recipients == [QNI_CODE, BTC_CODE]
+    _send_pending()
+    for agency in (d.qni, d.btc):
+        agency.is_external = False
+        agency.save(update_fields=["is_external"])
+    assert connector_actions.do_pull().stored == 2
+    # The coordinator's clerk is first: the task here is led by the province all the same.
+    first = InboundPackage.objects.get(agency=d.btc)
+    connector_actions.do_register_package(first, acting_user=d.btc_clerk)
+    second = InboundPackage.objects.get(agency=d.qni)
+    connector_actions.do_register_package(second, acting_user=d.qni_clerk)
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.task == second.task and first.task is not None
+    theirs = first.task
+    assert (theirs.lead_agency, list(theirs.coordinating_agencies.all())) == (d.qni, [d.btc])
+
+    directives.do_report_progress(theirs, acting_user=d.btc_leader, text="Ý kiến của Bộ",
+                                  percent=50)
+    directives.do_mark_done(theirs, acting_user=d.qni_leader, note="Đã báo cáo")
+    sent = list(OutboundPackage.objects.filter(task=theirs).order_by("id"))
+    assert [(r.agency, r.payload["kind"]) for r in sent] == [(d.btc, "progress"),
+                                                             (d.qni, "done")]
+    _send_pending(task=theirs)
+    assert connector_actions.do_pull().stored == 2
+    task.refresh_from_db()
+    assert task.done_on == timezone.localdate()
+    assert [(r.agency, r.percent) for r in task.reports.all()] == [(d.btc, 50)]
+    [update] = OutboundPackage.objects.filter(task=task, payload__kind="update")
+    assert update.recipients == [BTC_CODE]  # the province said it; the Office tells the rest
+    _send_pending(task=task)
+    assert connector_actions.do_pull().stored == 1
+    told = InboundPackage.objects.get(agency=d.btc, edxml_id=update.edxml_id)
+    assert told.state == InboundPackage.State.REGISTERED and told.task == theirs
+    theirs.refresh_from_db()
+    assert theirs.done_note == "Đã báo cáo"  # recorded once, by the lead
+
+
+def test_a_task_package_that_does_not_name_the_recipient_is_not_a_task(
+        deployment: Deployment, admin_user: User) -> None:
+    from egov.directives import actions as directives
+
+    d = deployment
+    _office, specialist = _office_on_the_hub(d, admin_user)
+    for agency in (d.qni, d.btc):
+        agency.is_external = True
+        agency.save(update_fields=["is_external"])
+    [task] = directives.do_create_task(
+        acting_user=specialist, content="Báo cáo kết quả cải cách hành chính",
+        lead_agency=d.qni, coordinating_agencies=[d.btc], source_kind="directive",
+        source_date=timezone.localdate(), product="report", deadline_kind="date",
+        deadline=timezone.localdate() + dt.timedelta(days=15))
+    row = OutboundPackage.objects.get(task=task)
+    task.coordinating_agencies.clear()  # the fields will not name Bộ Tài chính any more
+    _send_pending()
+    d.btc.is_external = False
+    d.btc.save(update_fields=["is_external"])
+    assert connector_actions.do_pull().stored == 1
+    inbound = InboundPackage.objects.get(agency=d.btc, edxml_id=row.edxml_id)
+    with pytest.raises(ValidationError) as refused:
+        connector_actions.do_register_package(inbound, acting_user=d.btc_clerk)
+    assert "neither as its lead nor as a coordinating agency" in str(refused.value)
+    inbound.refresh_from_db()
+    assert inbound.state == InboundPackage.State.RECEIVED and inbound.document is None
+    assert not Document.objects.filter(agency=d.btc, direction="incoming").exists()

@@ -9,7 +9,8 @@ trace. B replies; the reply lands in A's incoming register. Then A sends a burst
 packages and the hub is killed with SIGKILL (every process of it) in the middle and
 started again: every package reaches B exactly once. Last, the Government Office (run by
 A) assigns a task to B's agency: B registers it, reports progress and marks it done, and
-both land on the Office's task.
+both land on the Office's task; and a task that A's ministry leads with B's agency
+coordinating: B's report lands on it, and A's "done" reaches B's copy.
 
 On SQLite each deployment has its own file; with DATABASE_URL (PostgreSQL) each has its
 own database on that server, made for the test and dropped after it.
@@ -381,3 +382,26 @@ def test_a_document_goes_from_a_ministry_to_a_province_and_back(
     assert done["progress"] == 100 and "Đã hoàn thành" in done["done_note"]
     assert done["reports"] == [{"agency": QNI, "percent": 40, "by_name": "Phạm Minh Lãnh",
                                 "files": ["so-lieu.pdf"]}]
+
+    # A task led by A's own ministry with B's agency coordinating: only B gets a package.
+    # B reports its part, which lands on the Office's task as B's; A's ministry finishes,
+    # and the Office tells B, whose copy is done too rather than left to go overdue.
+    [shared] = a.api("office", "POST", "/tasks/", {
+        "content": "Đề án sắp xếp đơn vị sự nghiệp công lập", "source_kind": "directive",
+        "source_reference": "07/CT-TTg", "source_date": today, "lead_agency": a.ids["agency"],
+        "coordinating_agencies": [a.ids["other"]], "product": "report",
+        "deadline_kind": "date", "deadline": "2099-06-30"})
+    [package] = wait_for(from_office, 60, "B to receive the shared task", logs)
+    b.api("clerk", "POST", f"/exchange/received/{package['id']}/register/", {})
+    [copy] = [t for t in b.api("leader", "GET", "/tasks/")["results"]
+              if t["content"] == shared["content"]]
+    assert (copy["lead_agency_name"], copy["deadline"]) == ("Bộ Tài chính", "2099-06-30")
+    b.api("leader", "POST", f"/tasks/{copy['id']}/progress/",
+          {"text": "Đã gửi ý kiến phương án tài chính", "percent": 100})
+    wait_for(lambda: a.world("task", str(shared["id"]))["reports"], 60,
+             "B's report to reach the Office", logs)
+    assert a.world("task", str(shared["id"]))["reports"][0]["agency"] == QNI
+    a.api("leader", "POST", f"/tasks/{shared['id']}/done/", {"note": "Đã trình đề án"})
+    closed = wait_for(lambda: (lambda t: t if t["done_on"] else None)(
+        b.world("task", str(copy["id"]))), 60, "the Office's update to reach B", logs)
+    assert closed["progress"] == 100 and closed["done_note"] == "Đã trình đề án"
