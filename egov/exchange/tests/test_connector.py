@@ -511,6 +511,14 @@ def test_a_report_from_an_agency_not_on_the_task_is_not_recorded(
     assert kept.state == InboundPackage.State.RECEIVED and kept.task is None  # for the clerk
 
 
+def _external(flag: bool, *agencies: Any) -> None:
+    """From the Office's side these agencies are of another deployment (True); then their
+    own deployment receives (False)."""
+    for agency in agencies:
+        agency.is_external = flag
+        agency.save(update_fields=["is_external"])
+
+
 def _send_pending(**filters: Any) -> None:
     for r in OutboundPackage.objects.filter(state=Delivery.PENDING, **filters).order_by("id"):
         assert connector_actions.do_send_package(r.pk).sent
@@ -528,8 +536,7 @@ def test_a_coordinating_agency_of_another_deployment_gets_the_task_and_its_chang
     _office, specialist = _office_on_the_hub(d, admin_user)
     bnv = factories.ministry("000.00.00.G09", "Bộ Nội vụ", "BNV")
     bnv_leader = factories.official(bnv, "agency_leader", username="bnv_lanhdao")
-    d.btc.is_external = True
-    d.btc.save(update_fields=["is_external"])
+    _external(True, d.btc)
     [task] = directives.do_create_task(
         acting_user=specialist, content="Xây dựng đề án sắp xếp đơn vị sự nghiệp công lập",
         lead_agency=bnv, coordinating_agencies=[d.btc], source_kind="directive",
@@ -546,8 +553,7 @@ def test_a_coordinating_agency_of_another_deployment_gets_the_task_and_its_chang
     assert "The task" in section and row.edxml_id in section and "Bộ Tài chính" in section
     assert "Accepted by the hub" in section
 
-    d.btc.is_external = False  # now Bộ Tài chính's own deployment receives it
-    d.btc.save(update_fields=["is_external"])
+    _external(False, d.btc)  # now Bộ Tài chính's own deployment receives it
     assert connector_actions.do_pull().stored == 1
     inbound = InboundPackage.objects.get(agency=d.btc)
     connector_actions.do_register_package(inbound, acting_user=d.btc_clerk)
@@ -609,9 +615,7 @@ def test_two_agencies_of_one_deployment_share_one_copy_of_the_task(
 
     d = deployment
     _office, specialist = _office_on_the_hub(d, admin_user)
-    for agency in (d.qni, d.btc):
-        agency.is_external = True
-        agency.save(update_fields=["is_external"])
+    _external(True, d.qni, d.btc)
     [task] = directives.do_create_task(
         acting_user=specialist, content="Rà soát vốn đầu tư công chậm giải ngân",
         lead_agency=d.qni, coordinating_agencies=[d.btc], source_kind="directive",
@@ -620,9 +624,7 @@ def test_two_agencies_of_one_deployment_share_one_copy_of_the_task(
     [row] = OutboundPackage.objects.filter(task=task)
     assert row.recipients == [QNI_CODE, BTC_CODE]
     _send_pending()
-    for agency in (d.qni, d.btc):
-        agency.is_external = False
-        agency.save(update_fields=["is_external"])
+    _external(False, d.qni, d.btc)
     assert connector_actions.do_pull().stored == 2
     # The coordinator's clerk is first: the task here is led by the province all the same.
     first = InboundPackage.objects.get(agency=d.btc)
@@ -662,9 +664,7 @@ def test_a_task_package_that_does_not_name_the_recipient_is_not_a_task(
 
     d = deployment
     _office, specialist = _office_on_the_hub(d, admin_user)
-    for agency in (d.qni, d.btc):
-        agency.is_external = True
-        agency.save(update_fields=["is_external"])
+    _external(True, d.qni, d.btc)
     [task] = directives.do_create_task(
         acting_user=specialist, content="Báo cáo kết quả cải cách hành chính",
         lead_agency=d.qni, coordinating_agencies=[d.btc], source_kind="directive",
@@ -673,8 +673,7 @@ def test_a_task_package_that_does_not_name_the_recipient_is_not_a_task(
     row = OutboundPackage.objects.get(task=task)
     task.coordinating_agencies.clear()  # the fields will not name Bộ Tài chính any more
     _send_pending()
-    d.btc.is_external = False
-    d.btc.save(update_fields=["is_external"])
+    _external(False, d.btc)
     assert connector_actions.do_pull().stored == 1
     inbound = InboundPackage.objects.get(agency=d.btc, edxml_id=row.edxml_id)
     with pytest.raises(ValidationError) as refused:
