@@ -355,6 +355,10 @@ EGOV_HUB_MAX_PACKAGE_BYTES = int(os.environ.get("EGOV_HUB_MAX_PACKAGE_BYTES",
 EGOV_HUB_PUSH_DELAY_SECONDS = float(os.environ.get("EGOV_HUB_PUSH_DELAY_SECONDS", "0.1"))
 EGOV_EXCHANGE_RETRY_MAX_SECONDS = float(os.environ.get("EGOV_EXCHANGE_RETRY_MAX_SECONDS",
                                                        "300"))
+# The hub's refusals and failed pushes are diagnostics for its administrators, not records:
+# the newest this many of each are kept, so a system that sends garbage all day cannot
+# fill the disk.
+EGOV_HUB_DIAGNOSTICS_KEEP = int(os.environ.get("EGOV_HUB_DIAGNOSTICS_KEEP", "100000"))
 
 # --- e-Cabinet and task follow-up ---------------------------------------------------------
 # A task counts as near its deadline this many working days before it.

@@ -59,6 +59,7 @@ from .models import (
     HubCertificate,
     HubDelivery,
     HubPackage,
+    HubPushFailure,
     HubRefusal,
     HubSystem,
 )
@@ -135,13 +136,27 @@ def authenticate(token: str) -> HubSystem | None:
     return None if row is None else HubSystem.from_db(connection.alias, list(names), row)
 
 
+def keep_newest(model: type[HubRefusal] | type[HubPushFailure], newest_id: int) -> int:
+    """Diagnostics are kept to the newest ``EGOV_HUB_DIAGNOSTICS_KEEP`` rows: every tenth of
+    that many new rows (at most every 1,000), the older ones go, by primary key. Returns how
+    many were deleted."""
+    keep = settings.EGOV_HUB_DIAGNOSTICS_KEEP
+    every = max(1, min(1000, keep // 10))
+    if newest_id <= keep or newest_id % every:
+        return 0
+    deleted, _by_model = model.objects.filter(pk__lte=newest_id - keep).delete()
+    return deleted
+
+
 def record_refusal(refusal: HubRefused, *, system: HubSystem | None, endpoint: str,
                    size: int | None = None, ip: str | None = None) -> HubRefusal:
     """Keep a refusal for the administrators (its own small transaction)."""
-    return HubRefusal.objects.create(
+    row = HubRefusal.objects.create(
         system=system, endpoint=endpoint[:100], code=refusal.code[:40],
         message=refusal.message, sender_code=refusal.sender_code[:13],
         document_id=refusal.document_id[:500], size=size, ip=audit.clean_ip(ip))
+    keep_newest(HubRefusal, row.pk)
+    return row
 
 
 # --- the registry -----------------------------------------------------------------------------

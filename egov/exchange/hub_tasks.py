@@ -82,6 +82,7 @@ def _post(url: str, body: bytes) -> None:
 def push_notify(system_id: int, attempt: int = 1) -> int:
     """Tell a system how many items wait in its inbox; returns that number (0: nothing
     to say, or the call failed)."""
+    from . import hub_actions
     from .models import HubDelivery, HubPushFailure, HubSystem
 
     HubSystem.objects.filter(pk=system_id).update(push_due_at=None)
@@ -96,9 +97,10 @@ def push_notify(system_id: int, attempt: int = 1) -> int:
         _post(url, json.dumps({"new": waiting}).encode())
     except (OSError, ValueError, http.client.HTTPException) as exc:
         final = attempt >= PUSH_MAX_ATTEMPTS
-        HubPushFailure.objects.create(system_id=system_id, url=url, attempt=attempt,
-                                      error=(str(exc) or type(exc).__name__)[:1000],
-                                      gave_up=final)
+        failure = HubPushFailure.objects.create(
+            system_id=system_id, url=url, attempt=attempt,
+            error=(str(exc) or type(exc).__name__)[:1000], gave_up=final)
+        hub_actions.keep_newest(HubPushFailure, failure.pk)
         if not final:
             retry = timezone.now() + dt.timedelta(seconds=backoff(attempt))
             HubSystem.objects.filter(pk=system_id).update(push_due_at=retry)

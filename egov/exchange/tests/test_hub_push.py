@@ -165,3 +165,19 @@ def test_the_delay_grows_to_a_minute_and_the_tenth_failure_gives_up(hub: Hub) ->
     assert pushes() == []
     # The package still waits in the inbox for the next pull.
     assert len(hub.province.api.inbox().json()["items"]) == 1
+
+
+
+def test_failed_pushes_are_kept_to_the_newest_ones(hub: Hub, settings: Any) -> None:
+    """A system whose push URL is down for weeks cannot fill the hub's disk."""
+    settings.EGOV_HUB_DIAGNOSTICS_KEEP = 2
+    server = Receiver(status=503)
+    try:
+        system = with_push_url(hub, server.url)
+        hub.ministry.api.send(signed_document(hub))
+        for attempt in range(1, 6):
+            assert hub_tasks.push_notify.call(system.pk, attempt) == 0
+    finally:
+        server.close()
+    kept = HubPushFailure.objects.order_by("id").values_list("attempt", flat=True)
+    assert list(kept) == [4, 5]

@@ -405,3 +405,16 @@ def test_refusals_answer_in_vietnamese_by_default(hub: Hub) -> None:
     answer = client.send(build_package(document())).json()
     assert answer["code"] == "signature_missing"
     assert "chưa được ký" in answer["message"], answer["message"]
+
+
+def test_refusals_are_kept_to_the_newest_ones(hub: Hub, settings: Any) -> None:
+    """A system that sends garbage all day cannot fill the hub's disk with refusals."""
+    settings.EGOV_HUB_DIAGNOSTICS_KEEP = 3
+    for n in range(7):
+        refused_again = hub.ministry.api.send(f"<not-xml {n}".encode())
+        assert refused_again.status_code == 400
+    kept = list(HubRefusal.objects.order_by("id"))
+    assert len(kept) == 3
+    newest = kept[-1].pk
+    assert [r.pk for r in kept] == [newest - 2, newest - 1, newest]
+    assert {r.code for r in kept} == {"xml_malformed"}
