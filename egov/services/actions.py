@@ -19,7 +19,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
@@ -28,6 +27,7 @@ from django.utils.translation import gettext as _
 from egov.core import audit, calendar
 from egov.core.actions import next_number
 from egov.core.models import Organisation, User
+from egov.core.tasks import send_email
 from egov.documents.textfold import fold
 
 from . import files, queries, rules
@@ -68,15 +68,11 @@ def _today() -> dt.date:
 
 
 def _mail(dossier: Dossier, subject: str, body: str) -> None:
-    """Tell the applicant by e-mail, once the action has committed."""
-    if not dossier.email:
-        return
-    to = dossier.email
-
-    def send() -> None:
-        send_mail(subject, body, None, [to], fail_silently=True)
-
-    transaction.on_commit(send)
+    """Tell the applicant by e-mail: a task enqueued in the action's transaction, so the
+    mail exists exactly when the action committed, survives a mail server that is down,
+    and never holds up the request (``core.tasks.send_email``)."""
+    if dossier.email:
+        send_email.enqueue(subject, body, [dossier.email])
 
 
 # --- the catalogue --------------------------------------------------------------------------
@@ -272,10 +268,10 @@ def do_submit(procedure: Procedure, *, acting_user: User | None, data: Mapping[s
             _file_rows(dossier, stored, DossierFile.Kind.COMPONENT)
             audit.record(acting_user=acting_user, action="services.submit", obj=dossier,
                          after=_snap(dossier))
-    _mail(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
-          _("Your dossier for “%(procedure)s” was received with the code %(code)s. Look it "
-            "up on the portal with this code and your telephone number.")
-          % {"procedure": procedure.name, "code": dossier.code})
+            _mail(dossier, _("Dossier %(code)s received") % {"code": dossier.code},
+                  _("Your dossier for “%(procedure)s” was received with the code %(code)s. Look it "
+                    "up on the portal with this code and your telephone number.")
+                  % {"procedure": procedure.name, "code": dossier.code})
     return dossier
 
 
@@ -345,10 +341,10 @@ def do_accept(dossier: Dossier, *, acting_user: User) -> Dossier:
         dossier.save()
         audit.record(acting_user=acting_user, action="services.accept", obj=dossier,
                      before=before, after=_snap(dossier))
-    _mail(dossier, _("Dossier %(code)s accepted") % {"code": dossier.code},
-          _("Your dossier %(code)s was accepted. Appointment date: %(due)s.")
-          % {"code": dossier.code, "due": dossier.due_date.strftime("%d/%m/%Y")
-             if dossier.due_date else ""})
+        _mail(dossier, _("Dossier %(code)s accepted") % {"code": dossier.code},
+              _("Your dossier %(code)s was accepted. Appointment date: %(due)s.")
+              % {"code": dossier.code, "due": dossier.due_date.strftime("%d/%m/%Y")
+                 if dossier.due_date else ""})
     return dossier
 
 
@@ -378,9 +374,9 @@ def do_request_more(dossier: Dossier, *, acting_user: User, items: str,
                                              asked_at=now)
         audit.record(acting_user=acting_user, action="services.request_more", obj=dossier,
                      before=before, after={**_snap(dossier), "items": request.items})
-    _mail(dossier, _("Dossier %(code)s: more documents needed") % {"code": dossier.code},
-          _("Please add to your dossier %(code)s: %(items)s. Reason: %(reason)s")
-          % {"code": dossier.code, "items": request.items, "reason": request.reason})
+        _mail(dossier, _("Dossier %(code)s: more documents needed") % {"code": dossier.code},
+              _("Please add to your dossier %(code)s: %(items)s. Reason: %(reason)s")
+              % {"code": dossier.code, "items": request.items, "reason": request.reason})
     return request
 
 
@@ -440,9 +436,9 @@ def do_refuse(dossier: Dossier, *, acting_user: User, reason: str) -> Dossier:
         dossier.save()
         audit.record(acting_user=acting_user, action="services.refuse", obj=dossier,
                      before=before, after={**_snap(dossier), "reason": dossier.refusal_reason})
-    _mail(dossier, _("Dossier %(code)s refused") % {"code": dossier.code},
-          _("Your dossier %(code)s was refused: %(reason)s")
-          % {"code": dossier.code, "reason": dossier.refusal_reason})
+        _mail(dossier, _("Dossier %(code)s refused") % {"code": dossier.code},
+              _("Your dossier %(code)s was refused: %(reason)s")
+              % {"code": dossier.code, "reason": dossier.refusal_reason})
     return dossier
 
 
@@ -502,8 +498,8 @@ def do_approve(dossier: Dossier, *, acting_user: User) -> Dossier:
         audit.record(acting_user=acting_user, action="services.approve", obj=dossier,
                      before=before, after={**_snap(dossier),
                                            "result_number": dossier.result_number})
-    _mail(dossier, _("Dossier %(code)s: result ready") % {"code": dossier.code},
-          _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
+        _mail(dossier, _("Dossier %(code)s: result ready") % {"code": dossier.code},
+              _("The result of your dossier %(code)s is ready.") % {"code": dossier.code})
     return dossier
 
 
@@ -586,10 +582,10 @@ def do_apologise(dossier: Dossier, *, acting_user: User, reason: str,
         dossier.save(update_fields=["due_date", "updated_at"])
         audit.record(acting_user=acting_user, action="services.apologise", obj=dossier,
                      before=before, after={**_snap(dossier), "reason": apology.reason})
-    _mail(dossier, _("Dossier %(code)s: new appointment date") % {"code": dossier.code},
-          _("We apologise: your dossier %(code)s will be late (%(reason)s). New appointment "
-            "date: %(due)s.") % {"code": dossier.code, "reason": apology.reason,
-                                 "due": new_due_date.strftime("%d/%m/%Y")})
+        _mail(dossier, _("Dossier %(code)s: new appointment date") % {"code": dossier.code},
+              _("We apologise: your dossier %(code)s will be late (%(reason)s). New appointment "
+                "date: %(due)s.") % {"code": dossier.code, "reason": apology.reason,
+                                     "due": new_due_date.strftime("%d/%m/%Y")})
     return apology
 
 
@@ -606,9 +602,9 @@ def do_return_result(dossier: Dossier, *, acting_user: User | None) -> Dossier:
         dossier.save()
         audit.record(acting_user=acting_user, action="services.return_result", obj=dossier,
                      before=before, after=_snap(dossier))
-    _mail(dossier, _("Dossier %(code)s closed") % {"code": dossier.code},
-          _("The result of your dossier %(code)s was returned; the dossier is closed. Please "
-            "rate the service on the portal.") % {"code": dossier.code})
+        _mail(dossier, _("Dossier %(code)s closed") % {"code": dossier.code},
+              _("The result of your dossier %(code)s was returned; the dossier is closed. Please "
+                "rate the service on the portal.") % {"code": dossier.code})
     return dossier
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 from django.contrib.auth.hashers import make_password
 
@@ -49,3 +50,15 @@ def citizen(username: str | None = None, full_name: str = "Trần Thị Bình") 
     return actions.do_create_public_account(
         username=username or f"citizen{n}", full_name=full_name, kind=User.Kind.CITIZEN,
         password=PASSWORD, password_hash=password_hash(), personal_id=f"{n:012d}")
+
+
+def run_queued(task_path: str) -> list[Any]:
+    """Run, here and now, every task of ``task_path`` waiting in the database queue (what
+    ``egov db_worker`` would do when their time comes), oldest first; their return values."""
+    from django_tasks_db.models import DBTaskResult
+
+    results = []
+    for row in DBTaskResult.objects.filter(task_path=task_path, status="READY").order_by("id"):
+        row.delete()
+        results.append(row.task.call(*row.args_kwargs["args"], **row.args_kwargs["kwargs"]))
+    return results

@@ -21,6 +21,7 @@ from pypdf import PdfReader
 
 from egov.core import calendar
 from egov.core.models import AuditEntry
+from egov.core.tests.factories import run_queued
 from egov.services import actions
 from egov.services.models import Dossier, Payment, Status
 
@@ -69,7 +70,10 @@ def test_citizen_officer_and_leader_settle_a_renewal(  # type: ignore[no-untyped
     today = timezone.localtime(dossier.submitted_at).date()
     assert re.fullmatch(rf"000\.00\.05\.H49-{today:%y%m%d}-0001", dossier.code)
     assert dossier.code in response.content.decode()
+    assert mail.outbox == []  # the request does not wait on the mail server: a task does
+    assert run_queued("egov.core.tasks.send_email") == [True]
     assert dossier.code in mail.outbox[-1].subject
+    assert mail.outbox[-1].to == ["congdan@example.vn"]
 
     # Pay through the sandbox gateway: browser redirect, signed callback, browser return.
     response = citizen.post(reverse("services:pay", args=[dossier.code]))

@@ -209,9 +209,9 @@ def test_submitting_online_has_a_fixed_number_of_queries(  # type: ignore[no-unt
     # The session and the account; the procedure with its agency and its components;
     # in the transaction (a savepoint and its release here, inside the test's): the
     # receipt number (one UPDATE ... RETURNING), the dossier, its files (one INSERT), the
-    # audit entry; then the session's new expiry (its own savepoint). The files are
-    # written before the transaction. Nothing else: a citizen holds no posts.
-    with django_assert_num_queries(13):
+    # audit entry, the e-mail's task; then the session's new expiry (its own savepoint).
+    # The files are written before the transaction. Nothing else: a citizen holds no posts.
+    with django_assert_num_queries(14):
         response = client.post(url, {
             "full_name": "Trần Thị Mai", "licence_number": "220123456789",
             "applicant_name": "Trần Thị Mai", "phone": "0912345678",
