@@ -28,6 +28,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, URLResolver, path, reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -282,6 +283,42 @@ def tabbed_list(request: HttpRequest, base: QuerySet[Document], tabs: list[Tab],
     return TabbedList(tabs=tabs, current=current, page=page, rows=listed)
 
 
+def _day(value: dt.date | dt.datetime | None) -> str:
+    """What ``{{ value|date:"d/m/Y" }}`` shows: a moment in the local time zone."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return value.strftime("%d/%m/%Y")
+
+
+def inbox_row(doc: Document) -> dict[str, Any]:
+    """One row of the inbox's table, its cells already formatted.
+
+    The template only places them: with fifty rows, its filters, ``{% url %}`` and
+    lookups on model instances (each tried as a dictionary key first) were the page's
+    largest cost after the queries (bench_documents). A dict is what the template
+    looks up fastest."""
+    status = shown_status(doc)
+    return {
+        "pk": doc.pk,
+        "url": reverse("documents:detail", args=[doc.pk]),
+        "number": f"{doc.number:02d}" if doc.number is not None else "",
+        "received": _day(doc.received_at),
+        "symbol": doc.symbol or "—",
+        "issued": _day(doc.issue_date),
+        "issuer": doc.issuer_name,
+        "subject": Truncator(doc.subject).chars(160),
+        "secret": doc.get_confidentiality_display() if doc.confidentiality else "",
+        "doc_type": doc.get_doc_type_display(),
+        "deadline": _day(doc.deadline),
+        "status": status,
+        "status_label": STATUS_LABELS.get(status, ""),
+        "urgency": doc.urgency,
+        "urgency_label": doc.get_urgency_display() if doc.urgency else "",
+    }
+
+
 def _page_query(request: HttpRequest, **changes: str) -> str:
     params = request.GET.copy()
     params.pop("page", None)
@@ -315,11 +352,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     else:
         received = ""
     listing = tabbed_list(request, base, tabs, "documents:inbox", extra)
-    for doc in listing.rows:
-        doc.shown_status = shown_status(doc)  # type: ignore[attr-defined]
-        doc.shown_status_label = STATUS_LABELS.get(doc.shown_status, "")  # type: ignore[attr-defined]
     return render(request, "documents/inbox.html", {
-        "listing": listing, "status": status, "received": received,
+        "listing": listing, "table": [inbox_row(doc) for doc in listing.rows],
+        "status": status, "received": received,
         "status_choices": list(STATUS_LABELS.items()),
         "can_register": roles.has(Position.CLERK),
         "page_query": _page_query(request),
