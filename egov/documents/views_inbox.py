@@ -337,7 +337,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # documents not done: an agency's open documents, not its years of history.
     statuses = queries.NOT_DONE if all(t.not_done for t in tabs) else None
     base = queries.with_processing_status(queries.visible_documents(
-        user, direction=Direction.INCOMING, statuses=statuses), today)
+        user, direction=Direction.INCOMING, statuses=statuses, posts=roles.posts), today)
     extra = Q()
     status = request.GET.get("status", "")
     condition = _status_filter(status)
