@@ -9,7 +9,9 @@ applied in the same query.
 
 The index: an FTS5 external-content table with prefix indexes, kept by triggers, on SQLite;
 a stored generated tsvector column ``search_vector`` with a GIN index on PostgreSQL
-(migrations 0002 and 0004).
+(migrations 0002 and 0004), kept in the row rather than in the TOAST table (STORAGE MAIN,
+migration 0006): PostgreSQL ranks the visible documents one by one, and read each vector
+from the TOAST table twice, to match it and to rank it.
 """
 
 from __future__ import annotations
