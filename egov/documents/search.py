@@ -27,8 +27,15 @@ MAX_TERMS = 12
 
 
 def search_words(query: str) -> list[str]:
-    """The folded words of a query, at most MAX_TERMS of them, each at most 40 letters."""
-    return [w[:40] for w in textfold.tokens(query or "")][:MAX_TERMS]
+    """The folded words of a query, each once, at most MAX_TERMS of them, each at most 40
+    letters.
+
+    A word typed twice ("khám bệnh, chữa bệnh") finds the same documents once: twice, it
+    made PostgreSQL's planner count its frequency twice, expect a handful of matches and
+    start from the GIN index, reading the matches of every agency (85 instead of 28 ms,
+    bench_documents)."""
+    words = dict.fromkeys(w[:40] for w in textfold.tokens(query or ""))
+    return list(words)[:MAX_TERMS]
 
 
 def index_text(*parts: str) -> str:
