@@ -233,9 +233,14 @@ class Assignment(models.Model):
                 condition=Q(unit__isnull=False) | Q(user__isnull=False),
                 name="assignment_has_assignee"),
         ]
+        # Covering the inbox's tab conditions (assignee, open or done, role) and giving
+        # the document: the tab counts and the visibility branches read the person's and
+        # the units' assignments from the index alone (migration 0006).
         indexes = [
-            models.Index(fields=["user", "done_at"], name="assign_user_open"),
-            models.Index(fields=["unit", "done_at"], name="assign_unit_open"),
+            models.Index(fields=["user", "done_at", "role", "document"],
+                         name="assign_user_cover"),
+            models.Index(fields=["unit", "done_at", "role", "document"],
+                         name="assign_unit_cover"),
         ]
 
     def __str__(self) -> str:

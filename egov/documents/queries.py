@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from typing import Any
 
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Value, When
@@ -29,12 +29,17 @@ LEADING = (Position.AGENCY_LEADER, Position.DEPUTY_LEADER, Position.UNIT_HEAD)
 
 
 def visible_documents(user: User, *, direction: str | None = None,
-                      statuses: Collection[str] | None = None) -> QuerySet[Document]:
+                      statuses: Collection[str] | None = None,
+                      posts: Iterable[Post] | None = None) -> QuerySet[Document]:
     """The documents ``user`` may see; with ``direction`` or ``statuses``, only those.
 
     The two narrow every branch of the rule, not only its result: a leader's list of open
     documents then gathers the open documents of the subtree, not its years of history
-    (bench_documents: the branches of an agency leader hold thousands of rows each)."""
+    (bench_documents: the branches of an agency leader hold thousands of rows each).
+
+    ``posts``: the user's active posts with their organisations, when the caller has
+    already read them (``core.queries.active_posts``; the inbox does, for its tabs), so
+    that they are not read a second time."""
     if not user.is_authenticated or not user.is_active or user.kind != User.Kind.OFFICIAL:
         return Document.objects.none()
     # The person's active posts, read once (one small query): their units, the agencies
@@ -45,9 +50,13 @@ def visible_documents(user: User, *, direction: str | None = None,
     my_units: list[int] = []
     clerk_agencies: list[int] = []
     led_paths: list[str] = []
-    for organisation_id, position, path, agency_id in Post.objects.filter(
-            user=user, is_active=True).values_list(
-            "organisation_id", "position", "organisation__path", "organisation__agency_id"):
+    rows: Iterable[tuple[int, str, str, int | None]] = (
+        Post.objects.filter(user=user, is_active=True).values_list(
+            "organisation_id", "position", "organisation__path", "organisation__agency_id")
+        if posts is None else
+        [(p.organisation_id, p.position, p.organisation.path, p.organisation.agency_id)
+         for p in posts])
+    for organisation_id, position, path, agency_id in rows:
         my_units.append(organisation_id)
         if position == Position.CLERK and agency_id is not None:
             clerk_agencies.append(agency_id)

@@ -23,6 +23,7 @@ from rest_framework.test import APIClient
 
 from egov.core import actions as core_actions
 from egov.core.models import AuditEntry, User
+from egov.core.queries import active_posts
 from egov.core.tests import factories
 from egov.documents import actions, queries, search
 from egov.documents.models import Assignment, Document, Grant, Role, StatusChange, WorkFile
@@ -208,6 +209,10 @@ def test_the_narrowed_rule_is_the_rule_then_the_narrowing(
         narrowed = queries.visible_documents(user, direction=direction, statuses=statuses)
         expected = {names[pk] for pk in whole.values_list("pk", flat=True)}
         assert {names[pk] for pk in narrowed.values_list("pk", flat=True)} == expected, person
+        # The same with the posts the caller read already (the inbox passes its own).
+        given = queries.visible_documents(user, direction=direction, statuses=statuses,
+                                          posts=list(active_posts(user)))
+        assert {names[pk] for pk in given.values_list("pk", flat=True)} == expected, person
         assert expected == {n for n in SEES[person]
                             if (direction is None or world.docs[n].direction == direction)
                             and (statuses is None or world.docs[n].status in statuses)}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from pytest_django import DjangoAssertNumQueries, DjangoCaptureOnCommitCallbacks
 
 from egov.core.models import User
-from egov.documents import actions, views_registers
+from egov.documents import actions, search, views_registers
 from egov.documents.models import Document, DocumentFile, Role
 
 from .conftest import PDF, Agency, register
@@ -324,3 +324,8 @@ def test_file_text_is_not_found_before_extraction(btc: Agency) -> None:
     client = client_for(btc.clerk)
     assert found(client, q="khoang san") == []
     assert found(client, q="tai lieu") == [doc.pk]
+
+
+def test_a_word_typed_twice_counts_once() -> None:
+    # The same documents either way; PostgreSQL's planner would count it twice.
+    assert search.search_words("khám bệnh, chữa bệnh") == ["kham", "benh", "chua"]
