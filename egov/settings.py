@@ -101,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "egov.identity.middleware.SessionRefreshMiddleware",
     "egov.web.middleware.VietnameseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,10 +183,11 @@ LOGIN_URL = "identity:login"
 LOGIN_REDIRECT_URL = "web:home"
 LOGOUT_REDIRECT_URL = "identity:login"
 
-# Sessions end after EGOV_SESSION_IDLE_MINUTES without a request (sliding expiry) and
-# when the browser closes.
+# Sessions end after EGOV_SESSION_IDLE_MINUTES without a request (sliding expiry, to the
+# minute: SessionRefreshMiddleware writes the session at most once a minute rather than
+# on every request) and when the browser closes.
 SESSION_COOKIE_AGE = int(os.environ.get("EGOV_SESSION_IDLE_MINUTES", "30")) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

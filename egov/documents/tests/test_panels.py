@@ -119,11 +119,12 @@ def test_another_agency_counts_nothing_of_ours(btc: Agency, bnv: Agency) -> None
 
 # session, user, posts, led units (permission rule), the calendar changes (one query, cold
 # cache), one aggregate of every count, the main menu's has_perm (3: the account's positions,
-# Django's user and group permissions), the session save (3); services' one-stop agencies
-# for the posts that could work in one (leaders, heads, specialists: egov/services).
+# Django's user and group permissions); services' one-stop agencies for the posts that could
+# work in one (leaders, heads, specialists: egov/services). No session write within the
+# minute.
 @pytest.mark.parametrize("scenes", [1, 5])
 @pytest.mark.parametrize(("who", "queries"), [
-    ("clerk", 12), ("leader", 13), ("head", 13), ("specialist", 13)])
+    ("clerk", 9), ("leader", 10), ("head", 10), ("specialist", 10)])
 def test_home_query_count_is_fixed(btc: Agency, django_assert_num_queries: DjangoAssertNumQueries,
                                    scenes: int, who: str, queries: int) -> None:
     for n in range(scenes):
