@@ -316,12 +316,18 @@ def _certificate(pem: str) -> x509.Certificate:
 
 
 @functools.lru_cache(maxsize=64)
-def _registry_query(count: int) -> str:
+def _registry_query(count: int, next_id: bool = False) -> str:
     """Every agency among ``count`` codes, its system's id and push URL, and each of its
-    unrevoked certificates (a row per certificate; one with NULL when it has none)."""
+    unrevoked certificates (a row per certificate; one with NULL when it has none).
+
+    ``next_id`` (PostgreSQL): and on every row the same new package id, drawn once from
+    the package table's sequence (an uncorrelated subquery runs once per query; its one
+    parameter, the table's name, comes first) — the id the receipt names, without a
+    round trip of its own. A package refused after this leaves a gap in the ids, as a
+    duplicate or a rolled back INSERT does."""
     agency, system, certificate = HubAgency._meta, HubSystem._meta, HubCertificate._meta
     return (  # noqa: S608 - names only
-        "SELECT a.{code}, a.{system_id}, s.{push_url}, c.{pem} FROM {agency} a "
+        "SELECT a.{code}, a.{system_id}, s.{push_url}, c.{pem}{next_id} FROM {agency} a "
         "INNER JOIN {system} s ON s.{id} = a.{system_id} "
         "LEFT OUTER JOIN {certificate} c ON c.{agency_id} = a.{id} AND c.{revoked} IS NULL "
         "WHERE a.{code} IN ({params})").format(
@@ -329,7 +335,8 @@ def _registry_query(count: int) -> str:
         push_url=_q("push_url"), pem=_q("certificate_pem"), agency=_q(agency.db_table),
         system=_q(system.db_table), certificate=_q(certificate.db_table), id=_q("id"),
         agency_id=_q(certificate.get_field("agency").get_attname_column()[1]),
-        revoked=_q("revoked_at"), params=", ".join(["%s"] * count))
+        revoked=_q("revoked_at"), params=", ".join(["%s"] * count),
+        next_id=", (SELECT nextval(pg_get_serial_sequence(%s, 'id')))" if next_id else "")
 
 
 @dataclass(frozen=True)
@@ -338,24 +345,29 @@ class _Registry:
 
     sender_certificates: list[x509.Certificate]
     recipients: dict[str, tuple[int, str]]  # code → (system id, push URL)
+    package_id: int | None = None  # a new package id, when asked for (``next_id``)
 
 
 def _registry(system: HubSystem, code: str, document_id: str,
-              recipients: Sequence[str] = ()) -> _Registry:
+              recipients: Sequence[str] = (), *, next_id: bool = False) -> _Registry:
     """The certificates registered for the sender agency, which must be the caller's
     (else ``sender_not_yours``), and the registered recipients among ``recipients`` with
     their systems, in one query: every agency named, its system, and its unrevoked
-    certificates. Which recipients are unknown is the caller's check, after the
-    signature's."""
+    certificates (and, with ``next_id``, on PostgreSQL, a new package id). Which
+    recipients are unknown is the caller's check, after the signature's."""
     codes = [code, *recipients]
+    table = [connection.ops.quote_name(HubPackage._meta.db_table)] if next_id else []
     with connection.cursor() as cursor:
-        cursor.execute(_registry_query(len(codes)), codes)
+        cursor.execute(_registry_query(len(codes), next_id), [*table, *codes])
         rows = cursor.fetchall()
     sender_system: int | None = None
     pems: list[str] = []
     found: dict[str, tuple[int, str]] = {}
-    for agency_code, system_id, push_url, pem in rows:
+    package_id: int | None = None
+    for agency_code, system_id, push_url, pem, *drawn in rows:
         found[agency_code] = (system_id, push_url)
+        if drawn:
+            package_id = int(drawn[0])
         if agency_code == code:
             sender_system = system_id
             if pem is not None:
@@ -365,7 +377,7 @@ def _registry(system: HubSystem, code: str, document_id: str,
             "The sender %(code)s (From/OrganId) is not an agency of this system.")
             % {"code": code or "?"}, sender_code=code, document_id=document_id)
     return _Registry([_certificate(pem) for pem in pems],
-                     {c: found[c] for c in recipients if c in found})
+                     {c: found[c] for c in recipients if c in found}, package_id)
 
 
 def _check_signature(package: DocumentPackage | StatusPackage, tree: Any, code: str,
@@ -448,17 +460,6 @@ def _insert_document(row: HubPackage, deliveries: Sequence[tuple[str, int]],
     row._state.adding = False
 
 
-def _next_package_id() -> int:
-    """PostgreSQL: the next package id from the table's sequence, so that the receipt
-    (which names the id) goes into the row's one INSERT instead of an UPDATE after it."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, 'id'))",
-                       [connection.ops.quote_name(HubPackage._meta.db_table)])
-        found = cursor.fetchone()
-    assert found is not None
-    return int(found[0])
-
-
 def _receipt(package_id: int, sha256: str, accepted_at: datetime,
              receipt: bytes | memoryview | None, duplicate: bool) -> Accepted:
     return Accepted(id=package_id, sha256=sha256, accepted_at=accepted_at,
@@ -486,7 +487,8 @@ def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
             "The DocumentId is %(length)d characters long; the hub accepts at most %(max)d.")
             % {"length": len(document_id), "max": MAX_DOCUMENT_ID})
     recipients = list(dict.fromkeys(to.organ_id for to in package.to))
-    registry = _registry(system, code, document_id, recipients)
+    postgresql = connection.vendor == "postgresql"
+    registry = _registry(system, code, document_id, recipients, next_id=postgresql)
     signer_sha256 = _check_signature(package, tree, code, registry.sender_certificates,
                                      document_id)
     del tree  # the document's tree is not needed past the signature
@@ -504,10 +506,11 @@ def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
               "sha256": sha256, "size": len(body), "data": body,
               "signer_sha256": signer_sha256, "received_at": now}
     try:
-        if connection.vendor == "postgresql":
-            # The id first (the receipt names it), then the package, its receipt and its
-            # deliveries in one statement, committed when it returns.
-            package_id = _next_package_id()
+        if postgresql:
+            # The id came with the registry (the receipt names it); the package, its
+            # receipt and its deliveries go in one statement, committed when it returns.
+            assert registry.package_id is not None
+            package_id = registry.package_id
             payload = hub_signatures.receipt_payload(package_id, sha256, now)
             receipt = hub_signatures.sign_receipt(payload)
             row = HubPackage(id=package_id, receipt=receipt, **fields)
