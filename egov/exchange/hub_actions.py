@@ -480,7 +480,9 @@ def do_accept_package(*, system: HubSystem, body: bytes) -> Accepted:
     docstring). Raises ``HubRefused``; a duplicate returns the first package."""
     check_size(len(body))
     package: DocumentPackage
-    package, tree = _parse(parse_package_tree, body)
+    # The package's files are checked (strict base64) but not decoded: the hub keeps the
+    # bytes as sent and never opens the files.
+    package, tree = _parse(functools.partial(parse_package_tree, attachment_data=False), body)
     code, document_id = package.from_.organ_id, package.document_id
     if len(document_id) > MAX_DOCUMENT_ID:
         raise HubRefused(400, "schema_invalid", _(

@@ -701,6 +701,54 @@ def test_bad_base64(old: bytes, new: bytes) -> None:
     assert error_code(mutate(one_attachment(), old, new)) == "attachment_invalid"
 
 
+def test_attachments_checked_without_their_data() -> None:
+    """``attachment_data=False`` reads the same package, attachments without their bytes."""
+    pkg = full_package()
+    data = build_package(pkg)
+    read, root = parse_package_tree(data, attachment_data=False)
+    assert root.tag == f"{{{EDXML_NS}}}edXML"
+    assert read == replace(pkg, attachments=tuple(replace(a, data=b"")
+                                                  for a in pkg.attachments), raw=data)
+    assert parse_package_tree(data)[0] == replace(pkg, raw=data)
+
+
+def _base64_forms() -> list[bytes]:
+    """Base64-ish texts, well and badly formed: every string of up to five characters
+    from a few letters, "=", a character outside the alphabet and a space, and longer
+    ones with padding in every place."""
+    forms: list[bytes] = []
+    letters = [b"Y", b"+", b"=", b"$", b" "]
+    current = [b""]
+    for _ in range(5):
+        current = [f + letter for f in current for letter in letters]
+        forms.extend(current)
+    body = base64.b64encode(b"abcdefgh")  # 12 characters, no padding
+    for index in range(len(body) + 1):
+        for padding in (b"=", b"==", b"==="):
+            forms.append(body[:index] + padding + body[index:])
+            forms.append(body + padding * 3)
+    return forms
+
+
+def test_attachments_checked_without_decoding_refuse_exactly_what_decoding_refuses(
+) -> None:
+    template = one_attachment()
+    outcomes: set[str] = set()
+    for form in _base64_forms():
+        data = mutate(template, b">YWJj<", b">" + form + b"<")
+        results = []
+        for keep in (True, False):
+            try:
+                parse_package_tree(data, attachment_data=keep)
+                results.append("ok")
+            except EdxmlError as exc:
+                results.append(exc.code)
+        assert results[0] == results[1], form
+        assert results[0] in ("ok", "attachment_invalid"), form
+        outcomes.add(results[0])
+    assert outcomes == {"ok", "attachment_invalid"}
+
+
 def test_manifest_and_attachments_must_agree() -> None:
     data = one_attachment()
     assert parse_package(data).attachments[0].data == b"abc"
