@@ -441,6 +441,24 @@ def do_request_deadline(task: Task, *, acting_user: User, new_deadline: dt.date 
     return request
 
 
+def _decide(request: DeadlineRequest, *, approve: bool, note: str, by: User | None,
+            by_name: str, at: dt.datetime) -> dict[str, Any]:
+    """Writes the decision on ``request`` and, if approved, the task's new deadline (the
+    first one stays in ``original_deadline``); returns the task's snapshot before."""
+    task = request.task
+    request.decision = (DeadlineRequest.Decision.APPROVED if approve
+                        else DeadlineRequest.Decision.REFUSED)
+    request.decided_by, request.decided_by_name = by, by_name[:150]
+    request.decided_at = at
+    request.decision_note = (note or "").strip()
+    request.save()
+    before = _snap(task)
+    if approve:
+        task.deadline = request.new_deadline
+        task.save(update_fields=["deadline"])
+    return before
+
+
 def can_decide(user: User, task: Task) -> bool:
     return bool(user.pk == task.assigned_by_id or (
         queries.office_posts(user).filter(position__in=LEADERS).exists()))
@@ -460,16 +478,8 @@ def do_decide_deadline(request: DeadlineRequest, *, acting_user: User, approve: 
     if not approve and not (note or "").strip():
         raise ValidationError({"note": [_("Say why the request is refused.")]})
     with transaction.atomic():
-        request.decision = (DeadlineRequest.Decision.APPROVED if approve
-                            else DeadlineRequest.Decision.REFUSED)
-        request.decided_by = acting_user
-        request.decided_at = timezone.now()
-        request.decision_note = (note or "").strip()
-        request.save()
-        before = _snap(task)
-        if approve:
-            task.deadline = request.new_deadline
-            task.save(update_fields=["deadline"])
+        before = _decide(request, approve=approve, note=note, by=acting_user, by_name="",
+                         at=timezone.now())
         audit.record(acting_user=acting_user, action="directives.decide_deadline", obj=task,
                      before=before, after=_snap(task) | {"decision": request.decision,
                                                          "note": request.decision_note})
@@ -518,16 +528,7 @@ def do_record_remote_decision(request: DeadlineRequest, *, agency: Organisation,
     if request.decision != DeadlineRequest.Decision.PENDING:
         raise ValidationError({"decision": [_("This request was already decided.")]})
     with transaction.atomic():
-        request.decision = (DeadlineRequest.Decision.APPROVED if approve
-                            else DeadlineRequest.Decision.REFUSED)
-        request.decided_by, request.decided_by_name = None, by_name[:150]
-        request.decided_at = at
-        request.decision_note = (note or "").strip()
-        request.save()
-        before = _snap(task)
-        if approve:
-            task.deadline = request.new_deadline
-            task.save(update_fields=["deadline"])
+        before = _decide(request, approve=approve, note=note, by=None, by_name=by_name, at=at)
         audit.record(acting_user=None, action="directives.remote_deadline_decision", obj=task,
                      before=before, after=_snap(task) | {"decision": request.decision,
                                                          "by": by_name, "note": note})
